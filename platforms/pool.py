@@ -1,0 +1,191 @@
+"""Borrowing accounts from the pool: one session, one holder at a time.
+
+Telegram ends a session used from two connections at once
+(AUTH_KEY_DUPLICATED), so a worker may only use an account while it holds its
+lease. Claiming is a conditional UPDATE ... WHERE the account is free: when two
+workers race for one row, the database lets one update win and the other's
+WHERE no longer matches (PostgreSQL re-checks it on the new row version; SQLite
+serialises writers), so exclusivity never depends on timing. On PostgreSQL the
+candidate is picked with SELECT ... FOR UPDATE SKIP LOCKED so workers do not
+queue behind each other on the same row.
+
+A lease expires unless renewed; a worker that dies stops renewing and the
+account returns to the pool after ACCOUNT_LEASE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from platforms.base import AccountCredentials
+from platforms.errors import AccountCooling, AccountProblem
+from platforms.models import AccountLease, PlatformAccount
+
+log = logging.getLogger(__name__)
+Status = PlatformAccount.Status
+
+
+def holder_name(job_id: str = "") -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"[:200]
+
+
+def pool_kinds() -> list[str]:
+    return list(settings.POOL_ACCOUNT_KINDS)
+
+
+def _usable(now: datetime) -> Q:
+    ready = Q(status=Status.ACTIVE) | Q(status=Status.COOLING)
+    cooled = Q(cooldown_until__isnull=True) | Q(cooldown_until__lte=now)
+    free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+    return ready & cooled & free
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    account_id: int
+    token: str
+    holder: str
+    label: str
+
+    def account(self) -> PlatformAccount:
+        return PlatformAccount.objects.get(pk=self.account_id)
+
+    def credentials(self) -> AccountCredentials:
+        account = self.account()
+        return AccountCredentials(
+            label=account.label,
+            kind=account.kind,
+            session=account.get_session(),
+            phone=account.phone,
+            min_request_interval=settings.TELEGRAM_MIN_REQUEST_INTERVAL_MS / 1000,
+        )
+
+
+def lease_account(*, platform: str, holder: str, task_pk: int | None = None) -> Lease | None:
+    """Claim the least recently used free account, or None if there is none."""
+    for _attempt in range(5):
+        now = timezone.now()
+        candidates = PlatformAccount.objects.filter(
+            _usable(now), platform=platform, kind__in=pool_kinds()
+        ).exclude(session_encrypted="")
+        with transaction.atomic():
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True)
+            account = candidates.order_by(F("last_used_at").asc(nulls_first=True), "id").first()
+            if account is None:
+                return None
+            token = uuid.uuid4().hex
+            claimed = PlatformAccount.objects.filter(_usable(now), pk=account.pk).update(
+                status=Status.ACTIVE,
+                cooldown_until=None,
+                lease_token=token,
+                leased_by=holder,
+                lease_expires_at=now + timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS),
+                last_used_at=now,
+                tasks_count=F("tasks_count") + 1,
+            )
+            if claimed:
+                AccountLease.objects.create(
+                    account_id=account.pk,
+                    task_id=task_pk,
+                    token=token,
+                    holder=holder,
+                    started_at=now,
+                )
+                return Lease(account.pk, token, holder, account.label)
+        # Another worker took it between our read and our update: try the next.
+    return None
+
+
+def renew_lease(lease: Lease) -> bool:
+    """Extend the lease; False means it was lost and the account must not be used."""
+    expires = timezone.now() + timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS)
+    return bool(
+        PlatformAccount.objects.filter(pk=lease.account_id, lease_token=lease.token).update(
+            lease_expires_at=expires
+        )
+    )
+
+
+def release_lease(lease: Lease, *, outcome: str = "", requests: int = 0) -> None:
+    now = timezone.now()
+    PlatformAccount.objects.filter(pk=lease.account_id, lease_token=lease.token).update(
+        lease_token="",
+        leased_by="",
+        lease_expires_at=None,
+        requests_count=F("requests_count") + requests,
+    )
+    AccountLease.objects.filter(token=lease.token, ended_at__isnull=True).update(
+        ended_at=now, outcome=outcome[:200]
+    )
+
+
+def report_problem(lease: Lease, problem: AccountProblem) -> None:
+    """Rest or retire the account after a FloodWait, a limit or a dead session."""
+    now = timezone.now()
+    changes: dict[str, object] = {"last_error": str(problem)[:500], "status": problem.status}
+    if problem.status == Status.COOLING:
+        changes["cooldown_until"] = now + timedelta(seconds=max(problem.seconds, 1))
+    if isinstance(problem, AccountCooling):
+        changes["flood_waits_count"] = F("flood_waits_count") + 1
+    PlatformAccount.objects.filter(pk=lease.account_id).update(**changes)
+    log.warning("account %s: %s", lease.label, problem)
+
+
+def next_free_at(platform: str) -> datetime | None:
+    """When an account of the pool may next be usable, None if none ever will."""
+    now = timezone.now()
+    accounts = PlatformAccount.objects.filter(
+        platform=platform,
+        kind__in=pool_kinds(),
+        status__in=[Status.ACTIVE, Status.COOLING],
+    ).exclude(session_encrypted="")
+    times = []
+    for cooldown, lease_end in accounts.values_list("cooldown_until", "lease_expires_at"):
+        times.append(max(t for t in (cooldown, lease_end, now) if t is not None))
+    return min(times) if times else None
+
+
+class LeaseKeeper(threading.Thread):
+    """Renews a lease in the background while the job works.
+
+    A page request may take long (Telethon sleeps short FloodWaits inside it),
+    so renewing only between batches could let the lease lapse under a live
+    worker. If a renewal fails the lease is lost: `lost` is set and the job
+    stops using the account.
+    """
+
+    def __init__(self, lease: Lease) -> None:
+        super().__init__(name=f"lease-{lease.label}", daemon=True)
+        self.lease = lease
+        self.lost = threading.Event()
+        self._stop_event = threading.Event()
+        self.interval = max(settings.ACCOUNT_LEASE_SECONDS / 3, 1)
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.wait(self.interval):
+                try:
+                    if not renew_lease(self.lease):
+                        self.lost.set()
+                        return
+                except Exception:  # a database hiccup: try again next round
+                    log.exception("renewing the lease of %s failed", self.lease.label)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)

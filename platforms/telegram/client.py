@@ -1,0 +1,90 @@
+"""Opening a Telethon client for an account of the pool.
+
+How a client reaches Telegram depends on the account's kind, not on the
+adapter: a real account connects over the network, a sandbox account gets the
+in-process fake Telegram attached in place of Telethon's network sender. The
+adapter code above this is the same for both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from telethon import TelegramClient
+from telethon.sessions import StringSession
+
+from platforms.base import AccountCredentials
+
+
+class PacedTelegramClient(TelegramClient):
+    """A TelegramClient that keeps a minimum pause between two requests.
+
+    One account is used by one worker at a time (the pool guarantees it), so
+    pacing in the client paces the account. It also counts requests for the
+    account's statistics.
+    """
+
+    def __init__(self, *args: Any, min_interval: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.min_interval = min_interval
+        self.request_count = 0
+        self._last_request = 0.0
+
+    async def _call(self, sender, request, ordered=False, flood_sleep_threshold=None):  # type: ignore[no-untyped-def]
+        if self.min_interval:
+            wait = self._last_request + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_request = time.monotonic()
+        self.request_count += 1
+        return await super()._call(
+            sender, request, ordered=ordered, flood_sleep_threshold=flood_sleep_threshold
+        )
+
+
+async def _connect_network(client: TelegramClient) -> None:
+    await client.connect()
+
+
+@cache
+def sandbox_state() -> Any:
+    """The sandbox's shared state lives in Redis so every worker sees one world."""
+    import redis
+
+    from platforms.telegram.sandbox import RedisState
+
+    return RedisState(
+        redis.Redis.from_url(settings.REDIS_URL), prefix=settings.SANDBOX_STATE_PREFIX
+    )
+
+
+async def _connect_sandbox(client: TelegramClient) -> None:
+    from platforms.telegram.sandbox import attach
+
+    attach(client, state=sandbox_state())
+
+
+CONNECTORS: dict[str, Callable[[TelegramClient], Awaitable[None]]] = {
+    "telegram": _connect_network,
+    "sandbox": _connect_sandbox,
+}
+
+
+async def open_client(account: AccountCredentials) -> PacedTelegramClient:
+    client = PacedTelegramClient(
+        StringSession(account.session),
+        account.api_id or settings.TELEGRAM_API_ID,
+        account.api_hash or settings.TELEGRAM_API_HASH,
+        flood_sleep_threshold=settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD,
+        receive_updates=False,
+        device_model="Parsing Service",
+        app_version="1.0",
+        min_interval=account.min_request_interval,
+    )
+    await CONNECTORS[account.kind](client)
+    return client
