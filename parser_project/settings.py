@@ -60,10 +60,7 @@ def _secret(name: str, local_file: str) -> str:
         return value
     if DEBUG or TESTING:
         return _local_secret(local_file)
-    raise MissingSecret(
-        f"{name} is not set: put it in Vault or in the environment "
-        "(a generated local value is only used when DEBUG is on)"
-    )
+    raise MissingSecret(SECRETS.missing_message(name), name=name)
 
 
 SECRET_KEY = _secret("SECRET_KEY", "secret_key")
@@ -196,10 +193,12 @@ TELEGRAM_API_HASH = SECRETS.get("TELEGRAM_API_HASH") or ""
 TELEGRAM_FLOOD_SLEEP_THRESHOLD = env_int("TELEGRAM_FLOOD_SLEEP_THRESHOLD", 30)
 # Minimum pause between two requests of one account, so the pool spreads load.
 TELEGRAM_MIN_REQUEST_INTERVAL_MS = env_int("TELEGRAM_MIN_REQUEST_INTERVAL_MS", 0)
-SESSION_ENCRYPTION_KEYS = [
-    k.strip() for k in (SECRETS.get("SESSION_ENCRYPTION_KEYS") or "").split(",") if k.strip()
-]
-if not SESSION_ENCRYPTION_KEYS and (DEBUG or TESTING):
+# Fernet keys for the account sessions stored in the database; the first
+# encrypts, the others still decrypt (rotation). Required outside DEBUG.
+SESSION_ENCRYPTION_KEYS = SECRETS.get_list(
+    "SESSION_ENCRYPTION_KEYS", required=not (DEBUG or TESTING)
+)
+if not SESSION_ENCRYPTION_KEYS:
     from cryptography.fernet import Fernet
 
     _key_file = VAR_DIR / "session_key"

@@ -28,6 +28,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from parser_project.secrets import read_path
 from platforms.base import AccountCredentials
 from platforms.errors import AccountCooling, AccountProblem
 from platforms.models import AccountLease, PlatformAccount
@@ -63,13 +64,25 @@ class Lease:
 
     def credentials(self) -> AccountCredentials:
         account = self.account()
+        api_id, api_hash = api_credentials(account.label)
         return AccountCredentials(
             label=account.label,
             kind=account.kind,
             session=account.get_session(),
+            api_id=api_id,
+            api_hash=api_hash,
             phone=account.phone,
             min_request_interval=settings.TELEGRAM_MIN_REQUEST_INTERVAL_MS / 1000,
         )
+
+
+def api_credentials(label: str) -> tuple[int, str]:
+    """An account's own api_id/api_hash from Vault, else the service-wide pair."""
+    own = read_path(f"accounts/{label}") or {}
+    api_id = str(own.get("api_id") or "")
+    if api_id.isdigit() and own.get("api_hash"):
+        return int(api_id), str(own["api_hash"])
+    return settings.TELEGRAM_API_ID, settings.TELEGRAM_API_HASH
 
 
 def lease_account(*, platform: str, holder: str, task_pk: int | None = None) -> Lease | None:

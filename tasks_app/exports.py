@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tasks_app.models import ParseResult, ParseTask
 from tasks_app.selectors import iter_results, metadata_keys
@@ -51,16 +52,27 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+def xlsx_cell(value: Any) -> str:
+    """A cell as the XLSX file stores it.
+
+    XML cannot hold most control characters (openpyxl refuses them, which
+    would break the whole download over one odd name) and turns a bare CR into
+    a line feed; do both here so the file always builds and reads back as written.
+    """
+    text = cell(value).replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def header(keys: list[str]) -> list[str]:
     return BASE_FIELDS + [f"metadata_{key}" for key in keys] + TAIL_FIELDS
 
 
-def row_values(result: ParseResult, keys: list[str]) -> list[str]:
+def row_values(result: ParseResult, keys: list[str], convert: Any = cell) -> list[str]:
     metadata = result.metadata or {}
     return (
-        [cell(getattr(result, field)) for field in BASE_FIELDS]
-        + [cell(metadata.get(key)) for key in keys]
-        + [cell(result.created_at)]
+        [convert(getattr(result, field)) for field in BASE_FIELDS]
+        + [convert(metadata.get(key)) for key in keys]
+        + [convert(result.created_at)]
     )
 
 
@@ -98,7 +110,7 @@ def write_xlsx(task: ParseTask, results: QuerySet[ParseResult], path: str) -> No
     sheet = workbook.create_sheet(title="results")
     sheet.append(header(keys))
     for result in iter_results(results):
-        sheet.append(row_values(result, keys))
+        sheet.append(row_values(result, keys, xlsx_cell))
     workbook.save(path)
 
 
