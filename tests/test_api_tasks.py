@@ -16,7 +16,9 @@ def create(api: Any, **fields: Any) -> Any:
     return api.post("/api/v1/tasks/", body, format="json")
 
 
-def test_it_creates_a_task_with_an_opaque_id(api: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_it_creates_a_task_with_an_opaque_id(
+    api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         response = create(api, settings={"user_limit": 250}, priority="high")
     assert response.status_code == 201, response.content
