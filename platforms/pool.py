@@ -121,6 +121,23 @@ def lease_account(*, platform: str, holder: str, task_pk: int | None = None) -> 
     return None
 
 
+def lease_account_by_pk(pk: int, *, holder: str) -> Lease | None:
+    """Hold one given account (whatever its status) if no worker holds it."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+    claimed = PlatformAccount.objects.filter(free, pk=pk).update(
+        lease_token=token,
+        leased_by=holder,
+        lease_expires_at=now + timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS),
+    )
+    if not claimed:
+        return None
+    account = PlatformAccount.objects.get(pk=pk)
+    AccountLease.objects.create(account=account, token=token, holder=holder, started_at=now)
+    return Lease(pk, token, holder, account.label)
+
+
 def renew_lease(lease: Lease) -> bool:
     """Extend the lease; False means it was lost and the account must not be used."""
     expires = timezone.now() + timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS)

@@ -88,3 +88,36 @@ async def open_client(account: AccountCredentials) -> PacedTelegramClient:
     )
     await CONNECTORS[account.kind](client)
     return client
+
+
+async def _login_network(client: TelegramClient) -> None:
+    await client.connect()
+
+
+async def _login_sandbox(client: TelegramClient) -> None:
+    from platforms.telegram.sandbox import attach_for_login
+
+    attach_for_login(client, state=sandbox_state())
+
+
+# A login starts from an empty session: over the network Telethon creates a
+# new auth key with Telegram; the sandbox hands out a fresh unauthorised key.
+LOGIN_CONNECTORS: dict[str, Callable[[TelegramClient], Awaitable[None]]] = {
+    "telegram": _login_network,
+    "sandbox": _login_sandbox,
+}
+
+
+async def open_login_client(kind: str, session: str = "") -> TelegramClient:
+    """A client for the login steps: fresh for the first, resumed for the next."""
+    client = TelegramClient(
+        StringSession(session),
+        settings.TELEGRAM_API_ID,
+        settings.TELEGRAM_API_HASH,
+        receive_updates=False,
+        device_model="Parsing Service",
+        app_version="1.0",
+    )
+    connectors = CONNECTORS if session else LOGIN_CONNECTORS
+    await connectors[kind](client)
+    return client
