@@ -130,8 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file (not :memory:) so worker and server processes started by the
-    # tests see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # tests see the test database; one per test run, so two runs never collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, RQ, Channels -------------------------------------------------------
@@ -192,7 +192,7 @@ TELEGRAM_API_HASH = SECRETS.get("TELEGRAM_API_HASH") or ""
 # the account on cooldown and move the task on (issue: never block a worker).
 TELEGRAM_FLOOD_SLEEP_THRESHOLD = env_int("TELEGRAM_FLOOD_SLEEP_THRESHOLD", 30)
 # Minimum pause between two requests of one account, so the pool spreads load.
-TELEGRAM_MIN_REQUEST_INTERVAL_MS = env_int("TELEGRAM_MIN_REQUEST_INTERVAL_MS", 0)
+TELEGRAM_MIN_REQUEST_INTERVAL_MS = env_int("TELEGRAM_MIN_REQUEST_INTERVAL_MS", 200)
 # Fernet keys for the account sessions stored in the database; the first
 # encrypts, the others still decrypt (rotation). Required outside DEBUG.
 SESSION_ENCRYPTION_KEYS = SECRETS.get_list(
@@ -210,6 +210,9 @@ ACCOUNT_LEASE_SECONDS = env_int("ACCOUNT_LEASE_SECONDS", 120)
 # The sandbox keeps its shared state (joins, bans, once-only faults) in Redis
 # so that every worker process sees the same fake Telegram.
 SANDBOX_STATE_PREFIX = os.environ.get("SANDBOX_STATE_PREFIX", "sandbox:")
+if TESTING:
+    # Tests measure behaviour, not patience: no pause between requests.
+    TELEGRAM_MIN_REQUEST_INTERVAL_MS = env_int("TEST_TELEGRAM_MIN_REQUEST_INTERVAL_MS", 0)
 
 # --- Tasks and retention ------------------------------------------------------------
 TASK_USER_LIMIT_DEFAULT = 100

@@ -66,6 +66,8 @@ def service_env(**extra: str) -> dict[str, str]:
         "PROGRESS_PUBLISH_INTERVAL": str(settings.PROGRESS_PUBLISH_INTERVAL),
         "TELEGRAM_FLOOD_SLEEP_THRESHOLD": str(settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD),
         "ACCOUNT_LEASE_SECONDS": str(settings.ACCOUNT_LEASE_SECONDS),
+        "TELEGRAM_MIN_REQUEST_INTERVAL_MS": str(settings.TELEGRAM_MIN_REQUEST_INTERVAL_MS),
+        "SANDBOX_STATE_PREFIX": settings.SANDBOX_STATE_PREFIX,
         "PYTHONUNBUFFERED": "1",
         **extra,
     }

@@ -169,6 +169,10 @@ class _Run:
         checkpoint: dict[str, Any],
     ) -> None:
         self.client = client
+        # Telethon sleeps 1 s between history pages for big limits; the
+        # account's pacing (PacedTelegramClient) already spaces every request,
+        # so one rule governs the request rate instead of two.
+        self.wait_time = 0
         self.options = options
         self.checkpoint = dict(checkpoint)
         self.collector = Collector(
@@ -420,7 +424,7 @@ class _Run:
         since_batch = 0
         exhausted = True
         async for message in self.client.iter_messages(
-            chat, limit=max(limit - scanned, 0), offset_id=offset_id
+            chat, limit=max(limit - scanned, 0), offset_id=offset_id, wait_time=self.wait_time
         ):
             scanned += 1
             self.processed_messages += 1
@@ -459,7 +463,10 @@ class _Run:
         resume_comment = int(position.get("comment_offset_id", 0))
         offset_id = int(resume_post) + 1 if resume_post else int(position.get("after_post", 0))
         async for post in self.client.iter_messages(
-            chat, limit=max(post_limit - posts_done, 0), offset_id=offset_id
+            chat,
+            limit=max(post_limit - posts_done, 0),
+            offset_id=offset_id,
+            wait_time=self.wait_time,
         ):
             self.processed_messages += 1
             comment_offset = resume_comment if resume_post and post.id == int(resume_post) else 0
@@ -500,7 +507,7 @@ class _Run:
         last_id = offset_id
         try:
             async for comment in self.client.iter_messages(
-                chat, reply_to=post_id, offset_id=offset_id
+                chat, reply_to=post_id, offset_id=offset_id, wait_time=self.wait_time
             ):
                 self.processed_messages += 1
                 since_batch += 1

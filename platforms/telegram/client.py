@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from telethon import TelegramClient
 from telethon.sessions import StringSession
 
 from platforms.base import AccountCredentials
+from platforms.errors import PlatformError
 
 
 class PacedTelegramClient(TelegramClient):
@@ -47,7 +49,15 @@ class PacedTelegramClient(TelegramClient):
         )
 
 
+class NotConfigured(PlatformError):
+    pass
+
+
 async def _connect_network(client: TelegramClient) -> None:
+    await client.connect()
+
+
+async def _login_network(client: TelegramClient) -> None:
     await client.connect()
 
 
@@ -69,55 +79,71 @@ async def _connect_sandbox(client: TelegramClient) -> None:
     attach(client, state=sandbox_state())
 
 
-CONNECTORS: dict[str, Callable[[TelegramClient], Awaitable[None]]] = {
-    "telegram": _connect_network,
-    "sandbox": _connect_sandbox,
-}
-
-
-async def open_client(account: AccountCredentials) -> PacedTelegramClient:
-    client = PacedTelegramClient(
-        StringSession(account.session),
-        account.api_id or settings.TELEGRAM_API_ID,
-        account.api_hash or settings.TELEGRAM_API_HASH,
-        flood_sleep_threshold=settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD,
-        receive_updates=False,
-        device_model="Parsing Service",
-        app_version="1.0",
-        min_interval=account.min_request_interval,
-    )
-    await CONNECTORS[account.kind](client)
-    return client
-
-
-async def _login_network(client: TelegramClient) -> None:
-    await client.connect()
-
-
 async def _login_sandbox(client: TelegramClient) -> None:
     from platforms.telegram.sandbox import attach_for_login
 
     attach_for_login(client, state=sandbox_state())
 
 
-# A login starts from an empty session: over the network Telethon creates a
-# new auth key with Telegram; the sandbox hands out a fresh unauthorised key.
-LOGIN_CONNECTORS: dict[str, Callable[[TelegramClient], Awaitable[None]]] = {
-    "telegram": _login_network,
-    "sandbox": _login_sandbox,
+@dataclass(frozen=True, slots=True)
+class Connector:
+    """How an account kind reaches Telegram."""
+
+    connect: Callable[[TelegramClient], Awaitable[None]]
+    # A login starts from an empty session: over the network Telethon creates
+    # a new auth key with Telegram; the sandbox hands out a fresh unauthorised key.
+    start_login: Callable[[TelegramClient], Awaitable[None]]
+    # The sandbox is not Telegram and needs no API credentials of Telegram's.
+    api_id: int | None = None
+    api_hash: str | None = None
+
+    def credentials(self, api_id: int = 0, api_hash: str = "") -> tuple[int, str]:
+        api_id = self.api_id or api_id or settings.TELEGRAM_API_ID
+        api_hash = self.api_hash or api_hash or settings.TELEGRAM_API_HASH
+        if not api_id or not api_hash:
+            raise NotConfigured(
+                "Telegram API credentials are not configured: set TELEGRAM_API_ID and "
+                "TELEGRAM_API_HASH (in Vault or the environment)."
+            )
+        return api_id, api_hash
+
+
+CONNECTORS: dict[str, Connector] = {
+    "telegram": Connector(connect=_connect_network, start_login=_login_network),
+    "sandbox": Connector(
+        connect=_connect_sandbox, start_login=_login_sandbox, api_id=1, api_hash="sandbox"
+    ),
 }
+
+
+async def open_client(account: AccountCredentials) -> PacedTelegramClient:
+    connector = CONNECTORS[account.kind]
+    api_id, api_hash = connector.credentials(account.api_id, account.api_hash)
+    client = PacedTelegramClient(
+        StringSession(account.session),
+        api_id,
+        api_hash,
+        flood_sleep_threshold=settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD,
+        receive_updates=False,
+        device_model="Parsing Service",
+        app_version="1.0",
+        min_interval=account.min_request_interval,
+    )
+    await connector.connect(client)
+    return client
 
 
 async def open_login_client(kind: str, session: str = "") -> TelegramClient:
     """A client for the login steps: fresh for the first, resumed for the next."""
+    connector = CONNECTORS[kind]
+    api_id, api_hash = connector.credentials()
     client = TelegramClient(
         StringSession(session),
-        settings.TELEGRAM_API_ID,
-        settings.TELEGRAM_API_HASH,
+        api_id,
+        api_hash,
         receive_updates=False,
         device_model="Parsing Service",
         app_version="1.0",
     )
-    connectors = CONNECTORS if session else LOGIN_CONNECTORS
-    await connectors[kind](client)
+    await (connector.connect if session else connector.start_login)(client)
     return client
