@@ -87,6 +87,9 @@ class AccountLease(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=200, blank=True)
+    # Set when the lease ended with the account resting: nobody may hold it
+    # again before this time.
+    rest_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

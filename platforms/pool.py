@@ -167,24 +167,49 @@ def report_problem(lease: Lease, problem: AccountProblem) -> None:
     changes: dict[str, object] = {"last_error": str(problem)[:500], "status": problem.status}
     if problem.status == Status.COOLING:
         changes["cooldown_until"] = now + timedelta(seconds=max(problem.seconds, 1))
+        AccountLease.objects.filter(token=lease.token).update(rest_until=changes["cooldown_until"])
     if isinstance(problem, AccountCooling):
         changes["flood_waits_count"] = F("flood_waits_count") + 1
     PlatformAccount.objects.filter(pk=lease.account_id).update(**changes)
     log.warning("account %s: %s", lease.label, problem)
 
 
-def next_free_at(platform: str) -> datetime | None:
-    """When an account of the pool may next be usable, None if none ever will."""
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """Why no account could be leased, and when one may be."""
+
+    usable: int  # active or cooling: accounts that will work again
+    busy: int  # held by other workers right now
+    next_rest_end: datetime | None  # the earliest cooldown end among resting ones
+
+
+def pool_outlook(platform: str) -> Outlook:
     now = timezone.now()
     accounts = PlatformAccount.objects.filter(
         platform=platform,
         kind__in=pool_kinds(),
         status__in=[Status.ACTIVE, Status.COOLING],
     ).exclude(session_encrypted="")
-    times = []
+    usable = busy = 0
+    rest_ends = []
     for cooldown, lease_end in accounts.values_list("cooldown_until", "lease_expires_at"):
-        times.append(max(t for t in (cooldown, lease_end, now) if t is not None))
-    return min(times) if times else None
+        usable += 1
+        if lease_end and lease_end > now:
+            busy += 1
+        elif cooldown and cooldown > now:
+            rest_ends.append(cooldown)
+    return Outlook(usable, busy, min(rest_ends) if rest_ends else None)
+
+
+def next_free_at(platform: str) -> datetime | None:
+    """When an account of the pool may next be usable, None if none ever will."""
+    now = timezone.now()
+    outlook = pool_outlook(platform)
+    if not outlook.usable:
+        return None
+    if outlook.busy or outlook.next_rest_end is None:
+        return now
+    return outlook.next_rest_end
 
 
 class LeaseKeeper(threading.Thread):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +32,7 @@ from platforms.pool import (
     LeaseKeeper,
     holder_name,
     lease_account,
-    next_free_at,
+    pool_outlook,
     release_lease,
     report_problem,
 )
@@ -45,6 +47,10 @@ Status = ParseTask.Status
 
 # How many accounts one job tries before giving the task back to the queue.
 MAX_ACCOUNT_SWITCHES = 10
+# Every account in use by other workers: wait this long in the job (one is
+# usually released within seconds), then give the worker back and retry later.
+BUSY_WAIT_SECONDS = 10.0
+BUSY_RETRY_SECONDS = 5.0
 UNEXPECTED = "An unexpected error stopped the task. It has been logged for the developers."
 
 
@@ -85,9 +91,7 @@ class TaskRunner:
 
     def run(self) -> str:
         for _switch in range(MAX_ACCOUNT_SWITCHES):
-            lease = lease_account(
-                platform=self.task.platform, holder=self.holder, task_pk=self.task.pk
-            )
+            lease = self.lease()
             if lease is None:
                 return self.wait_for_account()
             outcome = ""
@@ -119,21 +123,37 @@ class TaskRunner:
         task_requeue(self.task, delay=None, reason="switching accounts")
         return "requeued"
 
+    def lease(self) -> Lease | None:
+        """An account for this task; waits a little while all are merely in use."""
+        deadline = time.monotonic() + BUSY_WAIT_SECONDS
+        while True:
+            lease = lease_account(
+                platform=self.task.platform, holder=self.holder, task_pk=self.task.pk
+            )
+            if lease is not None or time.monotonic() > deadline:
+                return lease
+            if not pool_outlook(self.task.platform).busy:
+                return None  # resting or dead: waiting here would not help
+            time.sleep(0.5 + random.uniform(0, 0.5))
+
     def wait_for_account(self) -> str:
-        when = next_free_at(self.task.platform)
-        if when is None:
+        outlook = pool_outlook(self.task.platform)
+        if not outlook.usable:
             self.fail(
                 f"No {self.task.platform.title()} account can be used: add one in the admin, "
                 "or log in again the ones that need it."
             )
             return "failed"
-        local = timezone.localtime(when)
-        delay = max(when - timezone.now(), timedelta(seconds=5))
-        task_requeue(
-            self.task,
-            delay=delay,
-            reason=f"waiting for a free account, next at {local:%H:%M}",
-        )
+        if outlook.busy:
+            # Held by other workers: one is usually back within seconds. Give
+            # the worker back (a high-priority task may be waiting) and retry soon.
+            delay = timedelta(seconds=BUSY_RETRY_SECONDS + random.uniform(0, BUSY_RETRY_SECONDS))
+            reason = f"waiting for a free account (all {outlook.usable} in use)"
+        else:
+            when = outlook.next_rest_end or timezone.now()
+            delay = max(when - timezone.now(), timedelta(seconds=1))
+            reason = f"waiting for a free account, next at {timezone.localtime(when):%H:%M}"
+        task_requeue(self.task, delay=delay, reason=reason)
         return "waiting"
 
     # --- one account ------------------------------------------------------------------
