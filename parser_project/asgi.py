@@ -9,21 +9,18 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before anything imports models (the consumers do).
 django_http = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from tasks_app.routing import websocket_urlpatterns  # noqa: E402
-from tasks_app.ws_auth import JWTAuthMiddleware  # noqa: E402
+from tasks_app.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # The few static files (CSS, one small script) are served by daphne
         # itself, so one process is the whole web tier.
         "http": ASGIStaticFilesHandler(django_http),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        # Session (cookie) sockets are checked against ALLOWED_HOSTS origins;
+        # token clients have no Origin header (tasks_app/ws_auth.py).
+        "websocket": websocket_application(),
     }
 )

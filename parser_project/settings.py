@@ -152,7 +152,10 @@ RQ_SHOW_ADMIN_LINK = True
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "asgi"},
+        # channels-redis blocks on Redis for 5 s at a time, which is also
+        # redis-py's default read timeout: an idle socket's consumer would
+        # crash every 5 s. A longer timeout keeps idle sockets open.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": "asgi"},
     }
 }
 

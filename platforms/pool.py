@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -221,9 +222,10 @@ class LeaseKeeper(threading.Thread):
     stops using the account.
     """
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, lease: Lease, on_renew: Callable[[], object] | None = None) -> None:
         super().__init__(name=f"lease-{lease.label}", daemon=True)
         self.lease = lease
+        self.on_renew = on_renew
         self.lost = threading.Event()
         self._stop_event = threading.Event()
         self.interval = max(settings.ACCOUNT_LEASE_SECONDS / 3, 1)
@@ -235,6 +237,8 @@ class LeaseKeeper(threading.Thread):
                     if not renew_lease(self.lease):
                         self.lost.set()
                         return
+                    if self.on_renew is not None:
+                        self.on_renew()
                 except Exception:  # a database hiccup: try again next round
                     log.exception("renewing the lease of %s failed", self.lease.label)
         finally:

@@ -161,7 +161,14 @@ class TaskRunner:
     def run_with(self, lease: Lease) -> str:
         self.requests = 0
         adapter = get_adapter(self.task.platform)
-        keeper = LeaseKeeper(lease)
+        # The task's heartbeat beats with the lease: a task whose heartbeat is
+        # older than a lease has lost its worker (tasks_recover takes it back).
+        keeper = LeaseKeeper(
+            lease,
+            on_renew=lambda: ParseTask.objects.filter(
+                pk=self.task.pk, status=Status.RUNNING
+            ).update(heartbeat_at=timezone.now()),
+        )
         keeper.start()
         loop = asyncio.new_event_loop()
         try:

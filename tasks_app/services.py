@@ -85,7 +85,7 @@ def task_enqueue(task_pk: int, *, delay: timedelta | None = None, reason: str = 
         )
         return False
     ParseTask.objects.filter(pk=task_pk, status=Status.PENDING).update(
-        status=Status.QUEUED, waiting_reason=reason
+        status=Status.QUEUED, waiting_reason=reason, updated_at=timezone.now()
     )
     task.refresh_from_db()
     publish(task, force=True)
@@ -115,7 +115,10 @@ def _enqueue_queued(task_pk: int, delay: timedelta | None) -> None:
 def task_cancel(task: ParseTask) -> bool:
     """Cancel a task that has not finished; a running job stops at its next batch."""
     updated = ParseTask.objects.filter(pk=task.pk, status__in=ParseTask.ACTIVE_STATUSES).update(
-        status=Status.CANCELLED, completed_at=timezone.now(), waiting_reason=""
+        status=Status.CANCELLED,
+        completed_at=timezone.now(),
+        waiting_reason="",
+        updated_at=timezone.now(),
     )
     task.refresh_from_db()
     if updated:
@@ -127,7 +130,13 @@ def task_retry(task: ParseTask) -> bool:
     """Run a failed or cancelled task again; it resumes from its checkpoint."""
     updated = ParseTask.objects.filter(
         pk=task.pk, status__in=[Status.FAILED, Status.CANCELLED]
-    ).update(status=Status.PENDING, error_message="", completed_at=None, waiting_reason="")
+    ).update(
+        status=Status.PENDING,
+        error_message="",
+        completed_at=None,
+        waiting_reason="",
+        updated_at=timezone.now(),
+    )
     task.refresh_from_db()
     if updated:
         transaction.on_commit(lambda: task_enqueue(task.pk))
@@ -171,7 +180,9 @@ def tasks_recover(*, stale_after: timedelta | None = None) -> dict[str, int]:
     while Redis was down stays `pending` and is enqueued now.
     """
     now = timezone.now()
-    stale_after = stale_after or timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS * 2)
+    # The heartbeat is renewed with the account lease (every third of it), so
+    # one full lease without a beat means the worker is gone.
+    stale_after = stale_after or timedelta(seconds=settings.ACCOUNT_LEASE_SECONDS)
     stale = list(
         ParseTask.objects.filter(
             status=Status.RUNNING, heartbeat_at__lt=now - stale_after
@@ -181,7 +192,11 @@ def tasks_recover(*, stale_after: timedelta | None = None) -> dict[str, int]:
     for pk in stale:
         if ParseTask.objects.filter(
             pk=pk, status=Status.RUNNING, heartbeat_at__lt=now - stale_after
-        ).update(status=Status.QUEUED, waiting_reason="resuming after a worker stopped"):
+        ).update(
+            status=Status.QUEUED,
+            waiting_reason="resuming after a worker stopped",
+            updated_at=timezone.now(),
+        ):
             _enqueue_queued(pk, None)
             recovered += 1
     pending = ParseTask.objects.filter(

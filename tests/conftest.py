@@ -29,6 +29,22 @@ def _clean_redis() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sandbox() -> Iterator[None]:
+    """Every test starts with a sandbox nobody has touched.
+
+    Its state (joins, once-only floods and bans, live connections, faults)
+    lives in Redis and would otherwise leak from one test into the next: a
+    connection left registered by a killed worker, say, would make the next
+    test's account look used twice.
+    """
+    from platforms.telegram.client import sandbox_state
+
+    sandbox_state().reset()
+    yield
+    sandbox_state().reset()
+
+
 @pytest.fixture
 def redis_conn() -> Any:
     import django_rq
@@ -71,6 +87,33 @@ def service_env(**extra: str) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants.
+
+    An RQ work horse calls setsid(), so killing the worker's process group
+    would leave the horse running: find the descendants through /proc.
+    """
+    import signal
+
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    doomed, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        doomed.append(current)
+        stack.extend(children.get(current, []))
+    for victim in doomed:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture

@@ -145,3 +145,11 @@ def test_it_lists_platforms_with_availability(client: Any) -> None:
     assert platforms["instagram"]["available"] is False
     assert "not available yet" in platforms["instagram"]["reason"]
     assert platforms["whatsapp"]["available"] is False
+
+
+def test_it_answers_404_not_500_for_a_garbage_task_id(api: Any) -> None:
+    for garbage in ["%00", "x%00y", "a" * 40, "%F0%9F%92%A9"]:
+        for suffix in ["", "results/", "cancel/"]:
+            url = f"/api/v1/tasks/{garbage}/{suffix}"
+            response = api.post(url) if suffix == "cancel/" else api.get(url)
+            assert response.status_code == 404, url

@@ -35,14 +35,15 @@ class PacedTelegramClient(TelegramClient):
         super().__init__(*args, **kwargs)
         self.min_interval = min_interval
         self.request_count = 0
-        self._last_request = 0.0
+        # Not `_last_request`: TelegramClient uses that name for its own bookkeeping.
+        self._paced_at = 0.0
 
     async def _call(self, sender, request, ordered=False, flood_sleep_threshold=None):  # type: ignore[no-untyped-def]
         if self.min_interval:
-            wait = self._last_request + self.min_interval - time.monotonic()
+            wait = self._paced_at + self.min_interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._last_request = time.monotonic()
+            self._paced_at = time.monotonic()
         self.request_count += 1
         return await super()._call(
             sender, request, ordered=ordered, flood_sleep_threshold=flood_sleep_threshold
@@ -124,6 +125,9 @@ async def open_client(account: AccountCredentials) -> PacedTelegramClient:
         api_id,
         api_hash,
         flood_sleep_threshold=settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD,
+        # After its retries Telethon would raise a bare ValueError; we want the
+        # last real error (e.g. a FloodWait) so the account can rest.
+        raise_last_call_error=True,
         receive_updates=False,
         device_model="Parsing Service",
         app_version="1.0",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from telethon.tl import types
 
 from platforms.base import Coverage, Filters, Person
 from platforms.telegram.people import person_from_user, rejection
+
+LIMIT_REASON = "limit reached"
 
 
 class Collector:
@@ -15,17 +18,26 @@ class Collector:
 
     One person found by several sources is one row with every source listed:
     the first sighting makes the record, later sightings from another source
-    produce an update that the job merges into the stored row.
+    produce an update that the job merges into the stored row. Filters run
+    before the limit, so people left out by a filter never use up the limit.
     """
 
-    def __init__(self, *, limit: int, filters: Filters, known_ids: frozenset[str]) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int,
+        filters: Filters,
+        known_ids: frozenset[str],
+        skipped: Mapping[str, int] | None = None,
+    ) -> None:
         self.limit = limit
         self.filters = filters
         self.known = set(known_ids)
         # Sources each person was seen through during this run.
         self.sources: dict[str, list[str]] = {}
         self.rejected: set[str] = set()
-        self.skipped: Counter[str] = Counter()
+        # Skip counts survive a resume through the checkpoint (see _Run.batch).
+        self.skipped: Counter[str] = Counter(skipped or {})
         self.count = len(self.known)
         self.examined = 0
         self.limit_hit = False
@@ -59,12 +71,17 @@ class Collector:
             self.skipped[reason] += 1
             return
         if self.full:
+            # Someone new was turned away: the limit, not the source, ended the task.
             self.limit_hit = True
             return
         self.sources[pid] = [source]
         self.pending.append(person_from_user(user, source=source, participant=participant))
         self.pending_users[pid] = user
         self.count += 1
+
+    def skip(self, reason: str) -> None:
+        """Count something a source showed that is not a person (e.g. a channel's comment)."""
+        self.skipped[reason] += 1
 
     def take(self) -> tuple[list[Person], list[Person]]:
         records, updates = self.pending, self.updates
@@ -75,6 +92,6 @@ class Collector:
         coverage.collected = self.count
         coverage.skipped = dict(self.skipped)
         for reason in self.skipped:
-            coverage.add_reason(reason)
+            coverage.add_reason(f"{reason} skipped")
         if self.limit_hit:
-            coverage.add_reason("limit reached")
+            coverage.add_reason(LIMIT_REASON)

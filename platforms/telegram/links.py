@@ -23,7 +23,7 @@ ACCEPTED_FORMS = (
 # itself decides about length and reserved names (USERNAME_INVALID), so the
 # pattern is deliberately a little wider than its rules.
 _NAME = r"[A-Za-z][A-Za-z0-9_]{1,63}"
-_HOSTS = r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/"
+_HOSTS = r"(?i:(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/)"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("invite", re.compile(_HOSTS + r"(?:\+|joinchat/)(?P<hash>[A-Za-z0-9_-]{4,64})/?$")),
@@ -63,8 +63,11 @@ def parse_link(link: str) -> TelegramTarget:
     text = (link or "").strip()
     if not text:
         raise InvalidTarget(f"The link is empty. Accepted forms: {ACCEPTED_FORMS}.")
+    # Links copied from Telegram often carry "?single", "?comment=12" or a
+    # "#fragment": they do not change which chat or post is meant.
+    bare = text if text.startswith("tg://") else re.split(r"[?#]", text, maxsplit=1)[0]
     for kind, pattern in _PATTERNS:
-        match = pattern.match(text)
+        match = pattern.match(bare)
         if not match:
             continue
         groups = match.groupdict()

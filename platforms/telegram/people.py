@@ -12,7 +12,12 @@ from platforms.base import Filters, Person
 _BUCKET_DAYS = {"online": 0, "recently": 3, "last week": 7, "last month": 30}
 
 
-def last_seen(status: types.TypeUserStatus | None, *, now: datetime | None = None) -> str:
+def utc_now() -> datetime:
+    """The clock the last-seen filter measures against (tests pin it to the sandbox's now)."""
+    return datetime.now(UTC)
+
+
+def last_seen(status: types.TypeUserStatus | None) -> str:
     """Telegram's last-seen bucket, or the exact time when Telegram shows it."""
     if isinstance(status, types.UserStatusOnline):
         return "online"
@@ -37,7 +42,7 @@ def seen_within_days(bucket: str, *, now: datetime | None = None) -> float | Non
         when = datetime.strptime(bucket, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         return None
-    return ((now or datetime.now(UTC)) - when).total_seconds() / 86400
+    return max(((now or utc_now()) - when).total_seconds(), 0.0) / 86400
 
 
 def role_of(participant: object | None) -> tuple[str, str]:
@@ -91,18 +96,21 @@ def _first_active_username(user: types.User) -> str:
     return ""
 
 
-def rejection(user: types.User, filters: Filters) -> str | None:
-    """Why the task's filters leave this person out, or None to keep them."""
+def rejection(user: types.User, filters: Filters, *, now: datetime | None = None) -> str | None:
+    """Why the task's filters leave this person out (a short noun phrase used as the
+    coverage's skip key, e.g. "bots"), or None to keep them."""
     if filters.skip_bots and user.bot:
-        return "bots skipped"
+        return "bots"
     if filters.skip_deleted and user.deleted:
-        return "deleted accounts skipped"
+        return "deleted accounts"
     if filters.only_with_username and not (user.username or _first_active_username(user)):
-        return "people without a username skipped"
+        return "people without a username"
     if filters.only_with_phone and not user.phone:
-        return "people without a visible phone skipped"
+        return "people without a visible phone"
     if filters.last_seen_within_days is not None:
-        days = seen_within_days(last_seen(user.status))
+        # Coarse buckets count as their widest reach (recently = 3 days, last week = 7,
+        # last month = 30); "long ago" and no status at all never pass.
+        days = seen_within_days(last_seen(user.status), now=now)
         if days is None or days > filters.last_seen_within_days:
-            return f"people not seen within {filters.last_seen_within_days} days skipped"
+            return f"people not seen within {filters.last_seen_within_days} days"
     return None

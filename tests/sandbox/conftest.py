@@ -158,3 +158,10 @@ def run_python() -> RunPython:
     """`await run_python(code, *argv)`: run code in a separate Python process (a stand-in for
     a worker process) without blocking the test's event loop; returns its stdout."""
     return _run_python
+
+
+@pytest.fixture
+def _fresh_sandbox() -> Iterator[None]:
+    """Overrides tests/conftest.py's autouse fixture, which needs Django; these tests
+    run with `-p no:django` and keep their own state."""
+    yield

@@ -58,3 +58,10 @@ def silent_server_addr() -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def _fresh_sandbox() -> Iterator[None]:
+    """Overrides tests/conftest.py's autouse fixture, which needs Django; these tests
+    run with `-p no:django` and keep their own state."""
+    yield
