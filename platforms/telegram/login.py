@@ -169,9 +169,11 @@ def import_session(*, label: str, kind: str, session: str) -> PlatformAccount:
     if PlatformAccount.objects.filter(label=label).exists():
         raise LoginError(f'An account labelled "{label}" exists already.')
     try:
-        StringSession(session)
-    except (ValueError, TypeError) as exc:
+        parsed = StringSession(session)
+    except Exception as exc:  # bad base64, wrong length, wrong version: all user input
         raise LoginError("This is not a Telethon StringSession.") from exc
+    if parsed.auth_key is None:
+        raise LoginError("This is not a Telethon StringSession.")
     try:
         me = _run(_whoami(kind, session))
     except errors.RPCError as exc:

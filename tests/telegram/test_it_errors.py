@@ -254,13 +254,6 @@ def test_it_turns_any_flood_wait_over_the_configured_threshold_into_cooling(
     assert str(run.error) == f"account cooling for {seconds} s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="Telethon gives up after request_retries short flood waits with a bare "
-    "ValueError('Request was unsuccessful N time(s)'); platforms/telegram/client.py must "
-    "pass raise_last_call_error=True so the FloodWaitError itself reaches translate().",
-)
 def test_it_cools_the_account_when_short_flood_waits_never_end(collect: Any) -> None:
     sandbox_state().set_faults(
         {"flood_rate": 1.0, "flood_seconds": [1, 1], "requests": ["GetParticipants"]}
