@@ -185,3 +185,26 @@ def test_it_runs_a_task_once_when_its_job_is_delivered_twice(
     assert ParseResult.objects.filter(task=task).count() == 300
     assert run_task(task.pk) == "not claimed"
     assert ParseResult.objects.filter(task=task).count() == 300
+
+
+def test_it_runs_high_priority_tasks_before_normal_and_low_ones(
+    api: Any, sandbox_account: Any, run_worker: Any
+) -> None:
+    order = ["low", "normal", "high", "low", "high"]
+    ids = []
+    for priority in order:
+        response = api.post(
+            "/api/v1/tasks/",
+            {
+                "platform": "telegram",
+                "link": "@sandbox_group_1k",
+                "priority": priority,
+                "settings": {"user_limit": 10},
+            },
+            format="json",
+        )
+        ids.append(response.json()["task_id"])
+    run_worker()
+    tasks = sorted(ParseTask.objects.filter(task_id__in=ids), key=lambda t: t.started_at)
+    assert [t.priority for t in tasks] == ["high", "high", "normal", "low", "low"]
+    assert all(t.status == "completed" for t in tasks)
