@@ -287,29 +287,22 @@ class TaskRunner:
             row.save(update_fields=["metadata"])
 
     def complete(self) -> None:
-        task = self.task
-        now = timezone.now()
-        ParseTask.objects.filter(pk=task.pk, status=Status.RUNNING).update(
-            status=Status.COMPLETED,
-            progress=100,
-            completed_at=now,
-            updated_at=now,
-            result_count=ParseResult.objects.filter(task=task).count(),
-            waiting_reason="",
-        )
-        task.refresh_from_db()
-        publish(task, force=True)
+        self.finish(Status.COMPLETED, progress=100)
 
     def fail(self, message: str) -> None:
+        self.finish(Status.FAILED, error_message=message[:2000])
+
+    def finish(self, status: str, **fields: Any) -> None:
+        """End the task, unless a cancel got there first."""
         task = self.task
         now = timezone.now()
         ParseTask.objects.filter(pk=task.pk, status=Status.RUNNING).update(
-            status=Status.FAILED,
-            error_message=message[:2000],
+            status=status,
             completed_at=now,
             updated_at=now,
             result_count=ParseResult.objects.filter(task=task).count(),
             waiting_reason="",
+            **fields,
         )
         task.refresh_from_db()
         publish(task, force=True)

@@ -153,3 +153,20 @@ def test_it_answers_404_not_500_for_a_garbage_task_id(api: Any) -> None:
             url = f"/api/v1/tasks/{garbage}/{suffix}"
             response = api.post(url) if suffix == "cancel/" else api.get(url)
             assert response.status_code == 404, url
+
+
+def test_it_retries_only_failed_or_cancelled_tasks(
+    api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    task_id = create(api).json()["task_id"]
+    refused = api.post(f"/api/v1/tasks/{task_id}/retry/")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "The task is pending; only failed or cancelled tasks can be retried."
+    )
+    ParseTask.objects.filter(task_id=task_id).update(status="failed", error_message="boom")
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = api.post(f"/api/v1/tasks/{task_id}/retry/")
+    assert retried.status_code == 200
+    task = ParseTask.objects.get(task_id=task_id)
+    assert task.status == "queued" and task.error_message == ""

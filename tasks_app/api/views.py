@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -23,6 +24,7 @@ from tasks_app.api.serializers import (
     TaskSerializer,
 )
 from tasks_app.health import health_report
+from tasks_app.models import ParseTask
 from tasks_app.selectors import results_of, task_of, tasks_of
 
 
@@ -48,32 +50,30 @@ class TaskDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TaskCancelView(APIView):
+class _TaskActionView(APIView):
+    """POST one state change; 409 with the reason when the task's state forbids it."""
+
+    action: Callable[[ParseTask], bool]
+    refusal: str
+
     def post(self, request: Request, task_id: str) -> Response:
         task = task_of(request.user, task_id)
-        if not services.task_cancel(task):
+        if not type(self).action(task):
             return Response(
-                {
-                    "detail": f"The task is already {task.status}; only unfinished tasks can be "
-                    "cancelled."
-                },
+                {"detail": self.refusal.format(status=task.status)},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(TaskSerializer(task).data)
 
 
-class TaskRetryView(APIView):
-    def post(self, request: Request, task_id: str) -> Response:
-        task = task_of(request.user, task_id)
-        if not services.task_retry(task):
-            return Response(
-                {
-                    "detail": f"The task is {task.status}; only failed or cancelled tasks can be "
-                    "retried."
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(TaskSerializer(task).data)
+class TaskCancelView(_TaskActionView):
+    action = staticmethod(services.task_cancel)
+    refusal = "The task is already {status}; only unfinished tasks can be cancelled."
+
+
+class TaskRetryView(_TaskActionView):
+    action = staticmethod(services.task_retry)
+    refusal = "The task is {status}; only failed or cancelled tasks can be retried."
 
 
 class TaskResultsView(APIView):
