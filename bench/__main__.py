@@ -56,9 +56,12 @@ def measure(name: str, target: str, work: Callable[[], Any], *, repeatable: bool
 def fill(rows: int) -> Any:
     from django.contrib.auth import get_user_model
 
+    return fill_for(get_user_model().objects.create_user("bench"), rows)
+
+
+def fill_for(user: Any, rows: int) -> Any:
     from tasks_app.models import ParseResult, ParseTask
 
-    user = get_user_model().objects.create_user("bench")
     task = ParseTask.objects.create(
         owner=user,
         platform="telegram",
@@ -208,9 +211,49 @@ def bench_sandbox_parse() -> None:
     assert got == 10_000
 
 
+def bench_load(users: int) -> None:
+    """`users` people read their tasks and result pages at once through daphne."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench.load import run_load
+
+    task_ids, accounts = [], []
+    for n in range(users):
+        name = f"load-{n}"
+        owner = get_user_model().objects.create_user(name, password="load-password-1")
+        accounts.append((name, "load-password-1"))
+        task_ids.append(fill_for(owner, 1000).task_id)
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{s['NAME']}"
+    else:
+        url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "SESSION_ENCRYPTION_KEYS": ",".join(settings.SESSION_ENCRYPTION_KEYS),
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    outcome = run_load(env, accounts, task_ids)
+    ROWS.append(
+        (
+            f"{users} users at once, {outcome['requests']:,} API reads (one daphne)",
+            f"{outcome['seconds']:.1f} s",
+            f"p50 {outcome['p50'] * 1000:.0f} ms, p95 {outcome['p95'] * 1000:.0f} ms",
+            "p95 < 1 s",
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--users", type=int, default=50)
     args = parser.parse_args()
     from django.conf import settings
     from django.db import connection
@@ -223,6 +266,7 @@ def main() -> None:
         bench_pages(task, args.rows)
         bench_ingest(min(args.rows, 20_000))
         bench_sandbox_parse()
+        bench_load(args.users)
     finally:
         teardown_databases(old, verbosity=0)
     engine = connection.vendor
