@@ -98,3 +98,11 @@ def test_it_replays_the_collectstatic_build_step(dockerfile: list[str], tmp_path
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "var/staticfiles/css/app.css").exists()
     assert (tmp_path / "var/staticfiles/admin/css/base.css").exists()
+
+
+def test_it_documents_exactly_the_sandbox_world_in_the_readme() -> None:
+    from platforms.telegram.sandbox import get_world
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- sandbox-table")[1].split("-->", 1)[1].split("<!-- /sandbox-table")[0]
+    assert table.strip() == get_world().describe_markdown().strip()

@@ -7,6 +7,7 @@ are published by the same `publish()` the workers call.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,8 +30,25 @@ ORIGIN = (b"origin", b"http://localhost")
 
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
-    """Run an async test body; DB calls inside share the test's transaction."""
-    async_to_sync(test)()
+    """Run an async test body; DB calls inside share the test's transaction.
+
+    Applications a test leaves running (a refused socket nobody disconnected)
+    are cancelled and awaited before the loop ends, while this thread can still
+    run their database calls: left behind, they deadlock async_to_sync's shutdown.
+    """
+
+    async def body_then_cleanup() -> None:
+        try:
+            await test()
+        finally:
+            current = asyncio.current_task()
+            leftovers = [task for task in asyncio.all_tasks() if task is not current]
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                await asyncio.wait(leftovers, timeout=2)
+
+    async_to_sync(body_then_cleanup)()
 
 
 def asgi() -> Any:
@@ -76,6 +94,7 @@ async def task_messages(communicator: Any, count: int) -> list[dict[str, Any]]:
 async def closed_with(communicator: Any) -> int:
     output = await communicator.receive_output(timeout=3)
     assert output["type"] == "websocket.close", output
+    await communicator.disconnect()  # let the refused application end here
     return output["code"]
 
 
@@ -291,6 +310,7 @@ def test_it_authenticates_a_token_client_by_its_token_alone(user: Any, other_use
         # And a cookie alone still needs our own origin.
         ws = WebsocketCommunicator(app, "/ws/tasks/", [bob])
         assert (await ws.connect())[0] is False
+        await ws.disconnect()
 
     run(body)
 

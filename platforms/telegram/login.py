@@ -176,6 +176,11 @@ def import_session(*, label: str, kind: str, session: str) -> PlatformAccount:
         raise LoginError("This is not a Telethon StringSession.")
     try:
         me = _run(_whoami(kind, session))
+    except errors.SessionPasswordNeededError as exc:
+        raise LoginError(
+            "This session's login was never finished: it still needs the two-step password. "
+            "Log the account in by phone instead."
+        ) from exc
     except errors.RPCError as exc:
         raise LoginError(
             "Telegram refused this session: it is logged out, revoked or banned."

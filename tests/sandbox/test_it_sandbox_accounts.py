@@ -97,6 +97,9 @@ async def test_it_logs_in_with_2fa_and_verifies_the_srp_proof(sandbox: Harness) 
     with pytest.raises(errors.SessionPasswordNeededError):
         await client.sign_in(phone, LOGIN_CODE)
     assert await client.get_me() is None  # still not logged in
+    # Any request that needs a user says why, as Telegram does, not "unregistered".
+    with pytest.raises(errors.SessionPasswordNeededError):
+        await client(functions.contacts.ResolveUsernameRequest("sandbox_group_1k"))
     with pytest.raises(errors.PasswordHashInvalidError):
         await client.sign_in(password="not-the-password")
     me = await client.sign_in(password=TWO_FA_PASSWORD)
@@ -175,3 +178,24 @@ async def test_it_logs_out(sandbox: Harness) -> None:
     client = sandbox.client(15)
     assert await client.log_out()
     assert await sandbox.client(15).get_me() is None
+
+
+async def test_it_asks_for_the_password_on_a_saved_half_finished_login(sandbox: Harness) -> None:
+    phone = sandbox_phone(20003)
+    client = sandbox.login_client()
+    await client.send_code_request(phone)
+    with pytest.raises(errors.SessionPasswordNeededError):
+        await client.sign_in(phone, LOGIN_CODE)
+    saved = client.session.save()  # e.g. stored by a login form that was never finished
+    await client.disconnect()
+
+    resumed = sandbox.client(session=saved)
+    with pytest.raises(errors.SessionPasswordNeededError):
+        await resumed(functions.users.GetUsersRequest([types.InputUserSelf()]))
+    assert not await resumed.is_user_authorized()
+    # The password still finishes that login; a login key that got no code is just unknown.
+    me = await resumed.sign_in(password=TWO_FA_PASSWORD)
+    assert me.id == sandbox_account(20003).user_id
+    fresh = sandbox.login_client()
+    with pytest.raises(errors.AuthKeyUnregisteredError):
+        await fresh(functions.users.GetUsersRequest([types.InputUserSelf()]))

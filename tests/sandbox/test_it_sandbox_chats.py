@@ -137,7 +137,9 @@ async def test_it_pages_dialogs_completely(sandbox: Harness) -> None:
         "Sandbox Private Channel",
         "Sandbox Private Channel Chat",
         "Sandbox Basic Group",
+        "Sandbox Admin Channel",  # administered, so a member
     } <= names
+    assert "Sandbox Admin Channel Chat" not in names  # its discussion group is only readable
     assert sum(1 for d in dialogs if d.is_user) == 150
 
     await client(functions.channels.JoinChannelRequest(await client.get_entity("sandbox_flood")))

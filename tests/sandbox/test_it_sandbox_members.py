@@ -124,6 +124,42 @@ async def test_it_refuses_member_lists_to_non_admins(sandbox: Harness, name: str
     assert full.full_chat.participants_count > 0
 
 
+async def test_it_lists_an_admin_channels_subscribers_to_its_admins(
+    sandbox: Harness, world: World
+) -> None:
+    client = sandbox.client(1)
+    channel = await client.get_entity("sandbox_admin_channel")
+    assert isinstance(channel, types.Channel) and channel.broadcast
+    assert channel.title == "Sandbox Admin Channel"
+    # Every sandbox account is an admin (and so a member) of it.
+    assert channel.admin_rights is not None and not channel.left and not channel.creator
+    full = await client(functions.channels.GetFullChannelRequest(channel))
+    assert full.full_chat.can_view_participants and full.full_chat.participants_count == 300
+    assert full.full_chat.linked_chat_id == world.spec("sandbox_admin_channel_chat").id
+
+    users = await client.get_participants(channel)
+    assert len(users) == users.total == 300
+    assert {u.id for u in users} == world.expected_listed_user_ids("sandbox_admin_channel")
+    roles = Counter(type(u.participant).__name__ for u in users)
+    assert roles == {
+        "ChannelParticipant": 297,
+        "ChannelParticipantAdmin": 2,
+        "ChannelParticipantCreator": 1,
+    }
+    me = await client(functions.channels.GetParticipantRequest(channel, types.InputPeerSelf()))
+    assert isinstance(me.participant, types.ChannelParticipantAdmin) and me.participant.is_self
+    subscriber = users[0]
+    one = await client(functions.channels.GetParticipantRequest(channel, subscriber))
+    assert one.participant.user_id == subscriber.id
+
+    # Being an admin is part of the world, for every account: no leaving, in the dialogs.
+    with pytest.raises(errors.RPCError, match="SANDBOX_CANNOT_LEAVE_FIXED_MEMBERSHIP"):
+        await client(functions.channels.LeaveChannelRequest(channel))
+    other = sandbox.client(2)
+    assert (await other.get_entity("sandbox_admin_channel")).admin_rights is not None
+    assert len(await other.get_participants("sandbox_admin_channel")) == 300
+
+
 async def test_it_shows_the_banned_group_as_forbidden(sandbox: Harness) -> None:
     client = sandbox.client(1)
     entity = await client.get_entity("sandbox_banned")

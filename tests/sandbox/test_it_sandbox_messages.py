@@ -52,6 +52,19 @@ async def test_it_has_exactly_300_distinct_commenters(sandbox: Harness, world: W
     assert sum(len(p) for p in per_post.values()) > 300
 
 
+async def test_it_has_admin_channel_commenters_partly_outside_its_subscribers(
+    sandbox: Harness, world: World
+) -> None:
+    client = sandbox.client(1)
+    channel = await client.get_entity("sandbox_admin_channel")
+    per_post, channel_comments = await _commenters(client, channel)
+    everyone = set().union(*per_post.values())
+    assert everyone == world.expected_commenter_ids("sandbox_admin_channel")
+    subscribers = {u.id for u in await client.get_participants(channel)}
+    assert (len(everyone), len(everyone & subscribers), len(everyone - subscribers)) == (50, 45, 5)
+    assert channel_comments == 2
+
+
 async def test_it_shapes_comments_like_telegram(sandbox: Harness, world: World) -> None:
     client = sandbox.client(1)
     channel = await client.get_entity("sandbox_channel")

@@ -84,6 +84,10 @@ def test_it_implements_the_state_operations(backend: str, request: pytest.Fixtur
     assert state.connection_holder(9) is None and state.hold_connection(9, "b", 5)
     state.set_faults({"flood_rate": 0.2, "flood_seconds": [1, 3], "seed": 7})
     assert state.faults() == FaultConfig(flood_rate=0.2, flood_seconds=(1, 3), seed=7)
+    state.set_faults({"error": "SLOWMODE_WAIT_60", "rate": 0.5, "requests": ["GetHistory"]})
+    assert state.faults() == FaultConfig(
+        error="SLOWMODE_WAIT_60", error_rate=0.5, requests=frozenset({"GetHistory"})
+    )
     state.reset()
     assert state.claim_once("x") and state.faults() is None and state.memberships(5) == set()
 

@@ -58,6 +58,8 @@ def test_it_documents_every_community_with_its_numbers(world: World) -> None:
         "sandbox_banned": (700, 0),
         "sandbox_invite_group": (300, 300),
         "sandbox_basic_group": (50, 50),
+        "sandbox_admin_channel": (300, 300),
+        "sandbox_admin_channel_chat": (70, 70),
     }
     for key, (count, listed) in expected.items():
         community = world.community(key)
@@ -71,10 +73,33 @@ def test_it_documents_every_community_with_its_numbers(world: World) -> None:
     assert world.community("sandbox_group_1k").peer_id == -1002100000001
     assert world.community("sandbox_invite_group").link == "https://t.me/+SandboxInvite1"
     assert world.person(1).first_name == FORMULA_NAME
+    assert world.community("sandbox_admin_channel").listing is Listing.ALL_TO_ADMINS
+    assert world.community("sandbox_admin_channel").expected_commenters == 50
+    assert "every sandbox account is an admin" in table
+    assert "its 80 history authors are all listed members" in table
+
+
+def test_it_draws_the_100k_groups_authors_from_its_listed_members(world: World) -> None:
+    authors = world.expected_author_ids("sandbox_group_100k")
+    listed = world.expected_listed_user_ids("sandbox_group_100k")
+    assert len(authors) == 80 and authors <= listed
+    # Only that group changed: a smaller group's authors are drawn as before, from everyone.
+    assert world.community("sandbox_group_1k").expected_authors == 120
+
+
+def test_it_has_admin_channel_commenters_partly_among_its_subscribers(world: World) -> None:
+    commenters = world.expected_commenter_ids("sandbox_admin_channel")
+    subscribers = world.expected_listed_user_ids("sandbox_admin_channel")
+    assert (len(commenters), len(subscribers)) == (50, 300)
+    assert len(commenters & subscribers) == 45 and len(commenters | subscribers) == 305
+    assert subscribers == set(world.member_user_ids("sandbox_admin_channel"))
+    # The discussion group holds every commenter, outsiders included, and 20 lurkers.
+    chat = world.expected_listed_user_ids("sandbox_admin_channel_chat")
+    assert commenters <= chat and len(chat) == 70
 
 
 def test_it_keeps_per_post_commenters_consistent(world: World) -> None:
-    for key in ("sandbox_channel", "sandbox_private_channel"):
+    for key in ("sandbox_channel", "sandbox_private_channel", "sandbox_admin_channel"):
         union: set[int] = set()
         for post_id in world.post_ids(key):
             union |= world.expected_commenter_ids(key, post_id)

@@ -26,28 +26,28 @@ def test_it_gets_exactly_the_10000_members_telegram_lists_of_a_100k_group(
     assert coverage.reasons == ["Telegram lists at most 10,000 members"]
 
 
-def test_it_falls_back_to_authors_after_the_10000_cap_with_sources_merged(
+def test_it_yields_exactly_10000_for_a_100k_group_with_the_authors_merged_in(
     collect: Any, world: World
 ) -> None:
     run = collect("@sandbox_group_100k", user_limit=100_000)
+    assert run.error is None
     listed = ids(world.expected_listed_user_ids("sandbox_group_100k"))
     authors = ids(world.expected_author_ids("sandbox_group_100k"))
-    assert len(authors) == 80
-    # The members source still gives exactly the 10,000 Telegram lists ...
-    members = {p.platform_id for p in run.records if p.metadata["source"] == "members"}
-    assert members == listed
-    # ... and the history adds the authors Telegram did not list; those it did
-    # list are merged into their member rows.
-    assert run.ids == listed | authors
-    assert len(run.records) == len(listed | authors)
+    # The group's 80 history authors are all among the 10,000 members Telegram lists ...
+    assert len(authors) == 80 and authors <= listed
+    # ... so a task with a large limit yields exactly those 10,000 rows, all as members.
+    assert run.ids == listed and len(run.records) == 10_000
+    assert {p.metadata["source"] for p in run.records} == {"members"}
+    # The capped list still sends the task through the whole history (200 texts, 5 service
+    # messages, 2 sent as a channel), and each author comes back once as an update.
+    assert run.checkpoint["processed_messages"] == 207
+    assert sorted(u.platform_id for u in run.updates) == sorted(authors)
     merged = run.sources()
-    assert {pid for pid, s in merged.items() if "authors" in s} == authors
-    assert {pid for pid, s in merged.items() if s == {"members", "authors"}} == authors & listed
+    assert {pid for pid, s in merged.items() if s == {"members", "authors"}} == authors
+    assert sum(s == {"members"} for s in merged.values()) == 9_920
     coverage = run.coverage
-    assert coverage.reported_total == 100_000
-    assert coverage.collected == len(listed | authors)
+    assert (coverage.reported_total, coverage.collected) == (100_000, 10_000)
     assert coverage.reasons == ["Telegram lists at most 10,000 members"]
-    assert "limit reached" not in coverage.reasons
 
 
 def test_it_falls_back_to_the_400_authors_of_a_group_with_hidden_members(

@@ -25,9 +25,16 @@ from platforms.errors import (
     TargetError,
 )
 from platforms.telegram.adapter import TelegramAdapter
-from platforms.telegram.client import sandbox_state
+from platforms.telegram.client import open_login_client, sandbox_state
 from platforms.telegram.errors import PasswordNeeded, SlowModeWait, Unreachable, translate
-from platforms.telegram.sandbox import SANDBOX_DC, World
+from platforms.telegram.sandbox import (
+    LOGIN_CODE,
+    SANDBOX_DC,
+    TWO_FA_PASSWORD,
+    World,
+    sandbox_account,
+    sandbox_phone,
+)
 
 
 def ids(values: Any) -> set[str]:
@@ -191,6 +198,55 @@ def test_it_reports_a_session_used_from_two_places_as_duplicated(account: Any) -
     assert "(AUTH_KEY_DUPLICATED)" in str(error)
 
 
+async def _authenticate(session: str) -> types.User:
+    adapter = TelegramAdapter()
+    try:
+        await adapter.authenticate(
+            AccountCredentials(label="half", kind="sandbox", session=session)
+        )
+        assert adapter.me is not None
+        return adapter.me
+    finally:
+        await adapter.cleanup()
+
+
+def test_it_reports_a_login_stopped_before_its_two_step_password(account: Any) -> None:
+    phone = sandbox_phone(20002)  # an account with two-step verification
+
+    async def half_login() -> str:
+        client = await open_login_client("sandbox")  # the service's own login path
+        try:
+            await client.send_code_request(phone)
+            with pytest.raises(errors.SessionPasswordNeededError):
+                await client.sign_in(phone, LOGIN_CODE)
+            return client.session.save()
+        finally:
+            await client.disconnect()
+
+    session = asyncio.run(half_login())
+    with pytest.raises(AccountUnauthorized) as caught:
+        asyncio.run(_authenticate(session))
+    error = caught.value
+    assert type(error) is PasswordNeeded and not isinstance(error, AccountBanned)
+    assert error.status == "unauthorized"
+    assert str(error) == (
+        "the account has two-step verification and its login was not finished "
+        "(SESSION_PASSWORD_NEEDED): log it in again with its password"
+    )
+
+    # Not a dead session: the password finishes that same login, and the session works.
+    async def finish() -> str:
+        client = await open_login_client("sandbox", session)
+        try:
+            await client.sign_in(password=TWO_FA_PASSWORD)
+            return client.session.save()
+        finally:
+            await client.disconnect()
+
+    me = asyncio.run(_authenticate(asyncio.run(finish())))
+    assert me.id == sandbox_account(20002).user_id
+
+
 def test_it_reports_a_banned_account_and_another_account_finishes_the_task(
     collect: Any, world: World
 ) -> None:
@@ -284,6 +340,92 @@ def test_it_does_not_store_profiles_without_bios_when_a_long_wait_interrupts_the
             assert "bio" not in record.metadata
         else:
             assert record.metadata["bio"] == (person.about or "")
+
+
+# --- errors injected by the sandbox, through Telethon's own code path -------------------------
+
+# Above the flood sleep threshold, or Telethon would sleep through the slow mode and retry.
+SLOW_MODE = settings.TELEGRAM_FLOOD_SLEEP_THRESHOLD + 30
+
+INJECTED = [
+    # (error the sandbox answers, outcome class, pool status, rest seconds, the exact sentence)
+    (
+        "PEER_FLOOD",
+        AccountLimited,
+        "cooling",
+        6 * 3600,
+        "Telegram limited this account for sending too many requests (PEER_FLOOD)",
+    ),
+    (
+        f"SLOWMODE_WAIT_{SLOW_MODE}",
+        SlowModeWait,
+        "cooling",
+        SLOW_MODE,
+        f"the chat's slow mode makes the account wait {SLOW_MODE} s",
+    ),
+    (
+        "AUTH_KEY_UNREGISTERED",
+        AccountUnauthorized,
+        "unauthorized",
+        0,
+        "Telegram no longer knows this session (AUTH_KEY_UNREGISTERED): log the account in again",
+    ),
+    (
+        "SESSION_REVOKED",
+        AccountUnauthorized,
+        "unauthorized",
+        0,
+        "the session was ended from another device (SESSION_REVOKED): log the account in again",
+    ),
+    (
+        "USER_DEACTIVATED",
+        AccountBanned,
+        "banned",
+        0,
+        "Telegram deactivated this account (USER_DEACTIVATED)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("error", "outcome", "status", "seconds", "sentence"), INJECTED)
+def test_it_turns_each_injected_telegram_error_into_its_own_outcome(
+    error: str, outcome: type, status: str, seconds: int, sentence: str, collect: Any
+) -> None:
+    state = sandbox_state()
+    state.set_faults({"error": error, "rate": 1.0, "requests": ["GetParticipants"]})
+    run = collect("@sandbox_group_1k", user_limit=1000)
+    assert type(run.error) is outcome
+    assert run.error.status == status and run.error.seconds == seconds
+    assert str(run.error) == sentence
+    assert run.batches == []
+    # One answer, no retry: Telethon retries none of these (the slow mode is over its threshold).
+    assert state.counter("faults:injected") == 1
+
+
+def test_it_keeps_the_checkpoint_when_an_injected_error_stops_a_task_midway(
+    collect: Any, world: World
+) -> None:
+    # The members list goes through; the history walk after it is refused.
+    sandbox_state().set_faults({"error": "PEER_FLOOD", "requests": ["GetHistory"]})
+    limited = collect(
+        "@sandbox_group_1k", account=1, user_limit=5000, sources=["members", "authors"]
+    )
+    assert isinstance(limited.error, AccountLimited)
+    assert limited.ids == ids(world.expected_listed_user_ids("sandbox_group_1k"))
+    assert limited.checkpoint["stage"] == "members"
+    sandbox_state().set_faults(None)
+    rest = collect(
+        "@sandbox_group_1k",
+        account=2,
+        user_limit=5000,
+        sources=["members", "authors"],
+        checkpoint=limited.checkpoint,
+        known=limited.ids,
+    )
+    assert rest.error is None and rest.records == []
+    assert {u.platform_id for u in rest.updates} == ids(
+        world.expected_author_ids("sandbox_group_1k")
+    )
 
 
 # --- every Telegram error its own outcome ---------------------------------------------------

@@ -46,21 +46,50 @@ def test_it_stores_one_row_per_person_with_every_source_listed(
     listed = ids(world.expected_listed_user_ids("sandbox_group_100k"))
     authors = ids(world.expected_author_ids("sandbox_group_100k"))
     rows = stored(task)
-    assert set(rows) == listed | authors
+    # Exactly the 10,000 listed members; the 80 history authors are among them.
+    assert set(rows) == listed and len(rows) == 10_000
     by_source: dict[str, set[str]] = {}
     for pid, metadata in rows.items():
         by_source.setdefault(metadata["source"], set()).add(pid)
-    assert by_source == {
-        "members": listed - authors,
-        "members,authors": listed & authors,
-        "authors": authors - listed,
-    }
-    assert task.result_count == len(listed | authors)
+    assert by_source == {"members": listed - authors, "members,authors": authors}
+    assert (len(by_source["members"]), len(by_source["members,authors"])) == (9_920, 80)
+    assert task.result_count == 10_000
     assert task.coverage == {
         "reported_total": 100_000,
-        "collected": len(listed | authors),
+        "collected": 10_000,
         "reasons": ["Telegram lists at most 10,000 members"],
         "skipped": {},
+    }
+
+
+def test_it_stores_an_admin_channels_commenters_and_subscribers_as_one_row_each(
+    api: Any, sandbox_account: Any, run_worker: Any, world: World
+) -> None:
+    task = create_task(api, "https://t.me/sandbox_admin_channel", user_limit=100_000)
+    run_worker()
+    task.refresh_from_db()
+    assert task.status == "completed", task.error_message
+    commenters = ids(world.expected_commenter_ids("sandbox_admin_channel"))
+    subscribers = ids(world.expected_listed_user_ids("sandbox_admin_channel"))
+    by_source: dict[str, set[str]] = {}
+    for pid, metadata in stored(task).items():
+        by_source.setdefault(metadata["source"], set()).add(pid)
+    assert by_source == {
+        "commenters,members": commenters & subscribers,
+        "commenters": commenters - subscribers,
+        "members": subscribers - commenters,
+    }
+    assert [len(by_source[s]) for s in ("commenters,members", "commenters", "members")] == [
+        45,
+        5,
+        255,
+    ]
+    assert task.result_count == 305
+    assert task.coverage == {
+        "reported_total": 300,
+        "collected": 305,
+        "reasons": ["comments posted as a channel skipped"],
+        "skipped": {"comments posted as a channel": 2},
     }
 
 

@@ -27,6 +27,8 @@ CASES = [
     ("https://t.me/c/2100000012", {"user_limit": 100_000, "message_limit": 8}, [2, 5, 9]),
     ("https://t.me/sandbox_channel/31", {"user_limit": 100_000}, [1]),
     ("@sandbox_group_100k", {"user_limit": 100_000}, [30, 51, 52]),
+    # Commenters then subscribers: inside a thread, at the stage change, inside the members.
+    ("@sandbox_admin_channel", {"user_limit": 100_000}, [7, 20, 21, 22]),
 ]
 
 

@@ -51,11 +51,14 @@ def test_it_finds_every_public_sample_community_with_type_and_count(
 ) -> None:
     found = search(account, "sandbox")
     expected = public_samples(world)
-    assert len(expected) == 8
+    assert len(expected) == 9
     assert {c.username: c for c in found} == expected
     assert len(found) == len(expected)
     assert {c.kind for c in found} == {"supergroup", "channel"}
-    assert {c.username: c.participants_count for c in found}["sandbox_group_100k"] == 100_000
+    counts = {c.username: c.participants_count for c in found}
+    assert counts["sandbox_group_100k"] == 100_000
+    assert counts["sandbox_admin_channel"] == 300
+    assert expected["sandbox_admin_channel"].title == "Sandbox Admin Channel"
 
 
 def test_it_stores_search_results_as_community_rows(account: Any, world: World) -> None:

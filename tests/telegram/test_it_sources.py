@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from platforms.errors import TargetError
+from platforms.telegram.adapter import CHANNEL_SOURCES_ERROR
 from platforms.telegram.sandbox import World
 from platforms.telegram.sandbox.communities import Kind
 from platforms.telegram.sandbox.world import ADMIN_RANKS
@@ -127,11 +130,81 @@ def test_it_collects_the_authors_of_a_basic_groups_history(collect: Any, world: 
 
 
 def test_it_counts_every_source_against_one_user_limit(collect: Any, world: World) -> None:
-    run = collect("@sandbox_group_100k", user_limit=10_050)
-    listed = ids(world.expected_listed_user_ids("sandbox_group_100k"))
-    unlisted_authors = ids(world.expected_author_ids("sandbox_group_100k")) - listed
-    assert len(run.records) == 10_050 == len(run.ids)
+    # The admin channel: its 50 commenters first, then subscribers up to the limit.
+    run = collect("@sandbox_admin_channel", user_limit=100)
+    commenters = ids(world.expected_commenter_ids("sandbox_admin_channel"))
+    spec = world.spec("sandbox_admin_channel")
+    in_listing_order = [
+        str(world.person(world.member_index(spec, p)).id) for p in world.listed_positions(spec)
+    ]
+    first_new = [pid for pid in in_listing_order if pid not in commenters][:50]
+    assert len(run.records) == 100 == len(run.ids)
+    assert run.ids == commenters | set(first_new)
     members = {p.platform_id for p in run.records if p.metadata["source"] == "members"}
-    assert members == listed
-    assert run.ids - listed <= unlisted_authors and len(run.ids - listed) == 50
-    assert run.coverage.reasons == ["Telegram lists at most 10,000 members", "limit reached"]
+    assert members == set(first_new)
+    assert run.coverage.collected == 100
+    assert run.coverage.reasons == ["comments posted as a channel skipped", "limit reached"]
+
+
+# --- a channel the account administers --------------------------------------------------------
+
+
+def test_it_collects_an_admin_channels_commenters_and_its_subscribers(
+    collect: Any, world: World
+) -> None:
+    run = collect("@sandbox_admin_channel", user_limit=100_000)
+    assert run.error is None
+    commenters = ids(world.expected_commenter_ids("sandbox_admin_channel"))
+    subscribers = ids(world.expected_listed_user_ids("sandbox_admin_channel"))
+    assert (len(commenters), len(subscribers), len(commenters & subscribers)) == (50, 300, 45)
+    # Every commenter and every subscriber, once each: 50 + 300 - 45.
+    assert run.ids == commenters | subscribers and len(run.records) == 305
+    # Commenters are read first; a subscriber seen there gets "members" as an update.
+    assert {p.platform_id for p in run.records if p.metadata["source"] == "commenters"} == (
+        commenters
+    )
+    assert sorted(u.platform_id for u in run.updates) == sorted(commenters & subscribers)
+    assert {u.metadata["source"] for u in run.updates} == {"members"}
+    merged = run.sources()
+    assert {pid for pid, s in merged.items() if s == {"commenters", "members"}} == (
+        commenters & subscribers
+    )
+    assert {pid for pid, s in merged.items() if s == {"commenters"}} == commenters - subscribers
+    assert {pid for pid, s in merged.items() if s == {"members"}} == subscribers - commenters
+    coverage = run.coverage
+    assert (coverage.reported_total, coverage.collected) == (300, 305)
+    # An admin is shown every subscriber: no "listed only to its admins" reason.
+    assert coverage.reasons == ["comments posted as a channel skipped"]
+    assert coverage.skipped == {"comments posted as a channel": 2}
+
+
+def test_it_lists_exactly_an_admin_channels_subscribers_as_members(
+    collect: Any, world: World
+) -> None:
+    run = collect("@sandbox_admin_channel", user_limit=100_000, sources=["members"])
+    assert run.error is None
+    subscribers = ids(world.expected_listed_user_ids("sandbox_admin_channel"))
+    assert run.ids == subscribers and len(run.records) == 300
+    assert {p.metadata["source"] for p in run.records} == {"members"}
+    assert Counter(p.metadata["role"] for p in run.records) == {
+        "member": 297,
+        "admin": 2,
+        "creator": 1,
+    }
+    assert run.checkpoint["processed_messages"] == 0  # no post or comment was read
+    coverage = run.coverage
+    assert (coverage.reported_total, coverage.collected, coverage.reasons) == (300, 300, [])
+    # The same request on a channel the account does not administer fails with the reason.
+    refused = collect("@sandbox_channel", user_limit=100_000, sources=["members"])
+    assert isinstance(refused.error, TargetError)
+    assert str(refused.error) == CHANNEL_SOURCES_ERROR and refused.batches == []
+
+
+def test_it_collects_only_an_admin_channels_commenters_when_asked(
+    collect: Any, world: World
+) -> None:
+    run = collect("@sandbox_admin_channel", user_limit=100_000, sources=["commenters"])
+    assert run.error is None
+    assert run.ids == ids(world.expected_commenter_ids("sandbox_admin_channel"))
+    assert len(run.records) == 50 and run.updates == []
+    assert run.coverage.reasons == ["comments posted as a channel skipped"]

@@ -25,11 +25,14 @@ class Access(StrEnum):
 
 
 class Listing(StrEnum):
-    """What channels.GetParticipants shows a non-admin sandbox account."""
+    """What channels.GetParticipants shows a sandbox account."""
 
     ALL = "all"  # every member, up to LISTING_CAP
     ADMINS_ONLY = "admins_only"  # ChannelFull.participants_hidden: only admins are listed
     ADMIN_REQUIRED = "admin_required"  # CHAT_ADMIN_REQUIRED (broadcast channels and the like)
+    # Every sandbox account is an admin of the chat (Channel.admin_rights is set), and admins
+    # are shown every member up to LISTING_CAP: a channel's subscribers included.
+    ALL_TO_ADMINS = "all_to_admins"
 
 
 class Behaviour(StrEnum):
@@ -83,6 +86,9 @@ class PostsSpec:
     extra_comments: int = 0
     channel_comments: int = 0
     silent_posts: int = 0
+    # Of the `commenters`, this many are not subscribers (they left, or only joined the
+    # discussion group): people from just past the channel's member range.
+    outsiders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +285,37 @@ SPECS: tuple[CommunitySpec, ...] = (
         admins=1,
         history=HistorySpec(messages=40, authors=20, service=2),
     ),
+    CommunitySpec(
+        key="sandbox_admin_channel",
+        kind=Kind.BROADCAST,
+        id=2_100_000_014,
+        title="Sandbox Admin Channel",
+        username="sandbox_admin_channel",
+        about="A channel every sandbox account administers: its 300 subscribers are listed.",
+        members=MemberRange(115_401, 300),
+        listing=Listing.ALL_TO_ADMINS,
+        admins=2,
+        linked="sandbox_admin_channel_chat",
+        posts=PostsSpec(
+            posts=10,
+            commenters=50,
+            outsiders=5,
+            extra_comments=70,
+            channel_comments=2,
+            silent_posts=1,
+        ),
+    ),
+    CommunitySpec(
+        key="sandbox_admin_channel_chat",
+        kind=Kind.MEGAGROUP,
+        id=2_100_000_015,
+        title="Sandbox Admin Channel Chat",
+        access=Access.LINKED,
+        about="Discussion group of sandbox_admin_channel.",
+        members=DiscussionMembers(channel="sandbox_admin_channel", lurkers=20),
+        admins=1,
+        linked="sandbox_admin_channel",
+    ),
 )
 
 # Channels that post comments in their own name. Their usernames and titles avoid "sandbox" so
@@ -303,6 +340,10 @@ PERSONAS: tuple[CommunitySpec, ...] = tuple(
         ("persona_meme_vault", 2_100_000_022, "Meme Vault", 116_401),
     )
 )
+
+# Commenters of a channel who are not its subscribers come from this many people just past
+# its member range (sandbox_admin_channel: 115_701 .. 115_800, used by nothing else).
+OUTSIDER_WINDOW = 100
 
 # People with whom every sandbox account has a private chat (pads messages.GetDialogs so that
 # the private channel is only found on its second page).

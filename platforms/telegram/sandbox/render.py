@@ -156,6 +156,8 @@ def chat(world: World, spec: CommunitySpec, *, member: bool) -> types.TypeChat:
         access_hash=world.access_hash(spec),
         username=spec.username,
         participants_count=world.member_count(spec),
+        # What tells a client it may list a channel's subscribers (the account is an admin).
+        admin_rights=_ADMIN_RIGHTS if world.accounts_are_admins(spec) else None,
     )
 
 

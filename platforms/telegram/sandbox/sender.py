@@ -172,21 +172,27 @@ class SandboxSender:
         if route is None:
             raise RpcFail(400, f"SANDBOX_NOT_IMPLEMENTED_{name}")
         if route.needs_auth and user_id is None:
+            if self.state.pending_password(info.key_id) is not None:
+                # The login got its code but not its two-step password yet: Telegram answers
+                # this (not "unregistered") so that the client asks for the password.
+                raise RpcFail(401, "SESSION_PASSWORD_NEEDED")
             raise RpcFail(401, "AUTH_KEY_UNREGISTERED")
         if user_id is not None and self.state.is_deactivated(user_id):
             raise RpcFail(401, "USER_DEACTIVATED_BAN")
-        self._maybe_flood(name)
+        self._maybe_fault(name)
         answer = route.handler(Context(self.world, self.state, info, user_id), query)
         return request.read_result(BinaryReader(encode_answer(answer)))
 
-    def _maybe_flood(self, name: str) -> None:
+    def _maybe_fault(self, name: str) -> None:
+        """An injected fault (see faults.py), raised like any handler's error, so Telethon
+        turns it into its real exception and its own flood sleeping applies."""
         config = self.state.faults()
         if config is None or not config.applies_to(name):
             return
-        seconds = config.flood_for(self.state.incr("faults:requests"))
-        if seconds is not None:
+        fault = config.fault_for(self.state.incr("faults:requests"))
+        if fault is not None:
             self.state.incr("faults:injected")
-            raise RpcFail(420, f"FLOOD_WAIT_{seconds}")
+            raise RpcFail(*fault)
 
     # --- liveness ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from .communities import (
     DIALOG_PEOPLE,
     LISTING_CAP,
+    OUTSIDER_WINDOW,
     PERSONAS,
     SPECS,
     Access,
@@ -191,11 +192,21 @@ class World:
         span = (self.now - created).total_seconds()
         return created + timedelta(seconds=int(self.dice.unit("join", spec.key, position) * span))
 
+    def accounts_are_admins(self, spec: CommunitySpec) -> bool:
+        """Every sandbox account is an admin here (and so a member). The accounts are not
+        among the generated members: the chat's member count and lists are its people."""
+        return spec.listing is Listing.ALL_TO_ADMINS
+
+    def is_fixed_member(self, spec: CommunitySpec) -> bool:
+        """Every sandbox account is a member by construction (not by joining): the private
+        chats it is in, and the chats it administers. Such a membership cannot be left."""
+        return spec.access is Access.MEMBER or self.accounts_are_admins(spec)
+
     def listed_positions(self, spec: CommunitySpec) -> Sequence[int]:
         """The member positions GetParticipants lists to a sandbox account, in order."""
         if spec.kind is Kind.BASIC_GROUP:
             return range(self.member_count(spec))
-        if spec.listing is Listing.ALL:
+        if spec.listing in (Listing.ALL, Listing.ALL_TO_ADMINS):
             return range(min(self.member_count(spec), LISTING_CAP))
         if spec.listing is Listing.ADMINS_ONLY:
             roles = self.roles(spec)
@@ -233,9 +244,21 @@ class World:
         if spec.key not in self._content:
             rng = self.dice.rng("posts", spec.key)
             count = self.member_count(spec)
+            outsiders = spec.posts.outsiders
 
             def pool(k: int) -> list[int]:
-                return [self.member_index(spec, p) for p in rng.sample(range(count), k)]
+                people = [
+                    self.member_index(spec, p) for p in rng.sample(range(count), k - outsiders)
+                ]
+                if not outsiders:
+                    return people  # (no extra draws: the other channels stay as they were)
+                # People who comment without subscribing (they left, or only joined the
+                # discussion group), so that commenters and subscribers overlap only partly.
+                assert isinstance(spec.members, MemberRange)
+                end = spec.members.start + spec.members.count
+                people += rng.sample(range(end, end + OUTSIDER_WINDOW), outsiders)
+                rng.shuffle(people)
+                return people
 
             start, end = self._window(spec)
             self._content[spec.key] = channel_content(
@@ -264,7 +287,14 @@ class World:
             history = History([])
         else:
             rng = self.dice.rng("history", spec.key)
-            positions = rng.sample(range(self.member_count(spec)), spec.history.authors)
+            # Authors are drawn from the members Telegram lists: past LISTING_CAP the 10,000
+            # listed members then hold every author, so a full collection is exactly those
+            # 10,000 (the history fallback only adds "authors" to their rows). Within the cap
+            # the listed positions are every member, so those groups' draws are unchanged.
+            candidates: Sequence[int] = range(self.member_count(spec))
+            if spec.listing is Listing.ALL:
+                candidates = self.listed_positions(spec)
+            positions = rng.sample(candidates, spec.history.authors)
             authors = [self.member_index(spec, p) for p in positions]
             start, end = self._window(spec)
             history = group_history(
@@ -402,13 +432,14 @@ class World:
                 Listing.ALL: f"{c.listed_count:,}",
                 Listing.ADMINS_ONLY: f"{c.listed_count} (admins only)",
                 Listing.ADMIN_REQUIRED: "CHAT_ADMIN_REQUIRED",
+                Listing.ALL_TO_ADMINS: f"{c.listed_count:,} (to its admins)",
             }[c.listing]
             if c.access is Access.BANNED:
                 listed = "CHANNEL_PRIVATE"
             lines.append(
                 f"| `{c.key}` | {c.kind.value} | {opened} | {c.participants_count:,} | {listed} "
                 f"| {_num(c.expected_commenters)} | {_num(c.expected_authors)} "
-                f"| {_behaviour(spec, c)} |"
+                f"| {_behaviour(self, spec, c)} |"
             )
         lines += [
             "",
@@ -423,7 +454,7 @@ def _num(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def _behaviour(spec: CommunitySpec, c: Community) -> str:
+def _behaviour(world: World, spec: CommunitySpec, c: Community) -> str:
     notes = []
     if spec.behaviour is Behaviour.FLOOD_ONCE:
         notes.append("FLOOD_WAIT_600 once, on the first request for a second members page")
@@ -433,6 +464,19 @@ def _behaviour(spec: CommunitySpec, c: Community) -> str:
         notes.append("participants_hidden")
     if c.participants_count > LISTING_CAP and spec.listing is Listing.ALL:
         notes.append(f"only the first {LISTING_CAP:,} members are listed")
+        if c.expected_authors and world.expected_author_ids(c.key) <= (
+            world.expected_listed_user_ids(c.key)
+        ):
+            notes.append(f"its {c.expected_authors:,} history authors are all listed members")
+    if world.accounts_are_admins(spec):
+        notes.append("every sandbox account is an admin (Channel.admin_rights)")
+    if c.expected_commenters:
+        outside = world.expected_commenter_ids(c.key) - world.expected_listed_user_ids(c.key)
+        if outside and world.accounts_are_admins(spec):
+            notes.append(
+                f"{c.expected_commenters - len(outside)} commenters are subscribers, "
+                f"{len(outside)} are not"
+            )
     if spec.kind is Kind.BROADCAST and spec.posts and not spec.posts.comments:
         notes.append("comments disabled: GetReplies answers MSG_ID_INVALID")
     if spec.access is Access.BANNED:

@@ -102,7 +102,11 @@ def get_full_channel(
         notify_settings=types.PeerNotifySettings(),
         bot_info=[],
         pts=1 + len(history),
-        can_view_participants=(megagroup and spec.listing is not Listing.ADMIN_REQUIRED) or None,
+        can_view_participants=(
+            (megagroup and spec.listing is not Listing.ADMIN_REQUIRED)
+            or world.accounts_are_admins(spec)
+            or None
+        ),
         participants_hidden=spec.listing is Listing.ADMINS_ONLY or None,
         participants_count=world.member_count(spec),
         linked_chat_id=world.spec(spec.linked).id if spec.linked else None,
@@ -165,7 +169,7 @@ def join_channel(ctx: Context, request: functions.channels.JoinChannelRequest) -
     spec = channel(ctx, request.channel)
     if spec.access is Access.BANNED or (spec.access is Access.INVITE and not ctx.is_member(spec)):
         raise RpcFail(400, "CHANNEL_PRIVATE")
-    if spec.access is not Access.MEMBER:
+    if not ctx.world.is_fixed_member(spec):
         ctx.join(spec)
     return _joined(ctx, spec)
 
@@ -173,7 +177,7 @@ def join_channel(ctx: Context, request: functions.channels.JoinChannelRequest) -
 @handles(functions.channels.LeaveChannelRequest)
 def leave_channel(ctx: Context, request: functions.channels.LeaveChannelRequest) -> types.Updates:
     spec = channel(ctx, request.channel)
-    if spec.access is Access.MEMBER:
+    if ctx.world.is_fixed_member(spec):
         # Membership of these is part of the fixed world; leaving would break other tests.
         raise RpcFail(400, "SANDBOX_CANNOT_LEAVE_FIXED_MEMBERSHIP")
     if not ctx.is_member(spec):

@@ -59,7 +59,7 @@ class Context:
         self.__dict__.pop("joined", None)
 
     def is_member(self, spec: CommunitySpec) -> bool:
-        if spec.access is Access.MEMBER:
+        if self.world.is_fixed_member(spec):
             return True
         if spec.access is Access.BANNED:
             return False

@@ -14,7 +14,7 @@ from telethon import utils
 from telethon.tl import functions, types
 
 from .. import render
-from ..communities import Access, CommunitySpec
+from ..communities import CommunitySpec
 from ..content import MessageRecord
 from .context import Context
 from .registry import handles
@@ -40,7 +40,7 @@ def _entries(ctx: Context) -> list[_Entry]:
     entries: list[_Entry] = []
     joined = ctx.joined
     for spec in world.specs + world.personas:
-        if spec.access is Access.MEMBER or (spec.id in joined and ctx.can_read(spec)):
+        if world.is_fixed_member(spec) or (spec.id in joined and ctx.can_read(spec)):
             last = world.history(spec).last
             if last is not None:
                 entries.append(_Entry(last.date, render.peer_of(spec), last, spec, None))

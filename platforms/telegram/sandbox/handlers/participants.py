@@ -1,5 +1,5 @@
 """channels.getParticipants, with Telegram's limits: 200 per page, 10,000 listed at most,
-hidden members, subscribers listed only to admins."""
+hidden members, subscribers listed only to admins (sandbox_admin_channel: the accounts are)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,14 @@ def participant(world: World, spec: CommunitySpec, position: int) -> types.TypeC
             rank=world.admin_rank(spec, position),
         )
     return types.ChannelParticipant(user_id=user_id, date=joined)
+
+
+def _lists_members(world: World, spec: CommunitySpec) -> bool:
+    """Whether an account may page through the members at all (otherwise CHAT_ADMIN_REQUIRED:
+    a channel's subscribers are shown only to its admins)."""
+    if world.accounts_are_admins(spec):
+        return True
+    return spec.kind is not Kind.BROADCAST and spec.listing is not Listing.ADMIN_REQUIRED
 
 
 def _positions(
@@ -82,7 +90,7 @@ def get_participants(
 ) -> types.channels.ChannelParticipants:
     spec = readable_channel(ctx, request.channel)
     on_read(ctx, spec)
-    if spec.kind is Kind.BROADCAST or spec.listing is Listing.ADMIN_REQUIRED:
+    if not _lists_members(ctx.world, spec):
         raise RpcFail(400, "CHAT_ADMIN_REQUIRED")
     on_participants_page(ctx, spec, request.offset)
     world = ctx.world
@@ -129,10 +137,20 @@ def get_participant(
         record: types.TypeChannelParticipant = types.ChannelParticipantSelf(
             user_id=wanted, inviter_id=creator_id, date=world.now
         )
+        if world.accounts_are_admins(spec):
+            # Telegram answers an admin's own record as an admin record marked `self`.
+            record = types.ChannelParticipantAdmin(
+                user_id=wanted,
+                promoted_by=creator_id,
+                date=world.now,
+                admin_rights=render.admin_rights(),
+                is_self=True,
+                inviter_id=creator_id,  # TL requires it with is_self
+            )
         return types.channels.ChannelParticipant(
             participant=record, chats=[ctx.chat(spec)], users=ctx.users([wanted, creator_id])
         )
-    if spec.kind is Kind.BROADCAST or spec.listing is not Listing.ALL:
+    if not _lists_members(world, spec) or spec.listing is Listing.ADMINS_ONLY:
         raise RpcFail(400, "CHAT_ADMIN_REQUIRED")
     position = _position_of(world, spec, wanted) if wanted is not None else None
     if position is None:
