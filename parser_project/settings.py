@@ -148,6 +148,9 @@ RQ_QUEUES = {
     name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": JOB_TIMEOUT} for name in ("high", "default", "low")
 }
 RQ_SHOW_ADMIN_LINK = True
+# Our services already enqueue from transaction.on_commit; django-rq must not
+# defer a second time (it would hide the job id the task records).
+RQ = {"COMMIT_MODE": "auto"}
 
 CHANNEL_LAYERS = {
     "default": {

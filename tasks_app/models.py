@@ -59,6 +59,8 @@ class ParseTask(models.Model):
     # Where to resume after a crash or an account switch (adapter-defined).
     checkpoint = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The RQ job meant to run the task next (to notice a job Redis lost).
+    job_id = models.CharField(max_length=64, blank=True, editable=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

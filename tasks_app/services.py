@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
+from rq.job import Job
 
 from platforms.errors import InvalidQuery
 from platforms.registry import get_available_adapter_class
@@ -71,12 +72,8 @@ def task_enqueue(task_pk: int, *, delay: timedelta | None = None, reason: str = 
     task = ParseTask.objects.filter(pk=task_pk).first()
     if task is None or task.status not in (Status.PENDING, Status.QUEUED):
         return False
-    queue = django_rq.get_queue(QUEUE_FOR_PRIORITY[task.priority])
     try:
-        if delay and delay.total_seconds() > 0:
-            queue.enqueue_in(delay, JOB, task_pk, description=f"task {task.task_id}")
-        else:
-            queue.enqueue(JOB, task_pk, description=f"task {task.task_id}")
+        _put_on_queue(task, delay)
     except RedisError:
         # The task stays pending; the maintenance loop enqueues it again.
         log.exception("could not enqueue task %s", task.task_id)
@@ -104,12 +101,18 @@ def task_requeue(task: ParseTask, *, delay: timedelta | None, reason: str) -> No
 
 
 def _enqueue_queued(task_pk: int, delay: timedelta | None) -> None:
-    task = ParseTask.objects.get(pk=task_pk)
+    _put_on_queue(ParseTask.objects.get(pk=task_pk), delay)
+
+
+def _put_on_queue(task: ParseTask, delay: timedelta | None) -> str:
     queue = django_rq.get_queue(QUEUE_FOR_PRIORITY[task.priority])
+    description = f"task {task.task_id}"
     if delay and delay.total_seconds() > 0:
-        queue.enqueue_in(delay, JOB, task_pk, description=f"task {task.task_id}")
+        job = queue.enqueue_in(delay, JOB, task.pk, description=description)
     else:
-        queue.enqueue(JOB, task_pk, description=f"task {task.task_id}")
+        job = queue.enqueue(JOB, task.pk, description=description)
+    ParseTask.objects.filter(pk=task.pk).update(job_id=job.id)
+    return job.id
 
 
 def task_cancel(task: ParseTask) -> bool:
@@ -203,4 +206,15 @@ def tasks_recover(*, stale_after: timedelta | None = None) -> dict[str, int]:
         status=Status.PENDING, created_at__lt=now - timedelta(seconds=30)
     ).values_list("pk", flat=True)
     enqueued = sum(task_enqueue(pk) for pk in pending)
-    return {"recovered": recovered, "enqueued": enqueued}
+    # A queued task whose job is gone from Redis (a flushed or rebuilt Redis)
+    # would wait forever: give it a new job.
+    lost = 0
+    connection = django_rq.get_connection("default")
+    waiting = ParseTask.objects.filter(
+        status=Status.QUEUED, updated_at__lt=now - timedelta(minutes=5)
+    ).values_list("pk", "job_id")
+    for pk, job_id in waiting:
+        if not job_id or not Job.exists(job_id, connection=connection):
+            _enqueue_queued(pk, None)
+            lost += 1
+    return {"recovered": recovered, "enqueued": enqueued, "lost_jobs": lost}

@@ -63,14 +63,14 @@ def test_it_resumes_a_task_whose_worker_was_killed(
 
     # The dead worker's lease still holds the account: nobody may use it yet.
     assert lease_account(platform="telegram", holder="too-early") is None
-    assert tasks_recover() == {"recovered": 0, "enqueued": 0}
+    assert tasks_recover() == {"recovered": 0, "enqueued": 0, "lost_jobs": 0}
 
     # After one lease period the account returns and the task is taken back.
     time.sleep(max(0.0, LEASE + 0.5 - (time.monotonic() - killed_at)))
     probe = lease_account(platform="telegram", holder="probe")
     assert probe is not None and probe.account_id == sandbox_account.pk
     release_lease(probe, outcome="probe")
-    assert tasks_recover() == {"recovered": 1, "enqueued": 0}
+    assert tasks_recover() == {"recovered": 1, "enqueued": 0, "lost_jobs": 0}
     task.refresh_from_db()
     assert task.status == "queued" and "resuming" in task.waiting_reason
 

@@ -150,3 +150,31 @@ def test_it_paces_the_requests_of_one_account() -> None:
     stamps = asyncio.run(timestamps())
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert min(gaps) >= 0.19, gaps
+
+
+def test_it_gives_a_queued_task_a_new_job_when_redis_lost_its_job(
+    api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import django_rq
+
+    from tasks_app.services import tasks_recover
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/tasks/",
+            {"platform": "telegram", "link": "@sandbox_group_1k"},
+            format="json",
+        )
+    task = ParseTask.objects.get(task_id=response.json()["task_id"])
+    assert task.status == "queued" and task.job_id
+    queue = django_rq.get_queue("default")
+    assert queue.job_ids == [task.job_id]
+    # Young and with its job in place: nothing to do.
+    assert tasks_recover()["lost_jobs"] == 0
+    queue.connection.flushdb()  # Redis restarted without its data
+    assert tasks_recover()["lost_jobs"] == 0  # not yet: it may just be waiting its turn
+    ParseTask.objects.filter(pk=task.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+    assert tasks_recover()["lost_jobs"] == 1
+    task.refresh_from_db()
+    assert queue.job_ids == [task.job_id]
+    assert tasks_recover()["lost_jobs"] == 0  # the new job is there now
