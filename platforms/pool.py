@@ -202,17 +202,6 @@ def pool_outlook(platform: str) -> Outlook:
     return Outlook(usable, busy, min(rest_ends) if rest_ends else None)
 
 
-def next_free_at(platform: str) -> datetime | None:
-    """When an account of the pool may next be usable, None if none ever will."""
-    now = timezone.now()
-    outlook = pool_outlook(platform)
-    if not outlook.usable:
-        return None
-    if outlook.busy or outlook.next_rest_end is None:
-        return now
-    return outlook.next_rest_end
-
-
 class LeaseKeeper(threading.Thread):
     """Renews a lease in the background while the job works.
 

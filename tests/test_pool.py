@@ -13,7 +13,7 @@ from platforms.errors import AccountBanned, AccountCooling, AccountUnauthorized
 from platforms.models import AccountLease, PlatformAccount
 from platforms.pool import (
     lease_account,
-    next_free_at,
+    pool_outlook,
     release_lease,
     renew_lease,
     report_problem,
@@ -88,7 +88,9 @@ def test_it_rests_an_account_until_its_cooldown_ends() -> None:
     assert acc.status == "cooling" and acc.flood_waits_count == 1
     assert timedelta(seconds=590) < acc.cooldown_until - timezone.now() <= timedelta(seconds=600)
     assert lease_account(platform="telegram", holder="w2") is None
-    assert abs((next_free_at("telegram") - acc.cooldown_until).total_seconds()) < 1
+    outlook = pool_outlook("telegram")
+    assert (outlook.usable, outlook.busy) == (1, 0)
+    assert outlook.next_rest_end == acc.cooldown_until
     PlatformAccount.objects.filter(pk=acc.pk).update(
         cooldown_until=timezone.now() - timedelta(seconds=1)
     )
@@ -110,7 +112,7 @@ def test_it_retires_dead_accounts(problem: Any, status: str) -> None:
     acc.refresh_from_db()
     assert acc.status == status
     assert lease_account(platform="telegram", holder="w2") is None
-    assert next_free_at("telegram") is None
+    assert pool_outlook("telegram").usable == 0
 
 
 def test_it_only_lends_the_configured_kinds(settings: Any) -> None:
