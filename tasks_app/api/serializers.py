@@ -6,6 +6,9 @@ from rest_framework import serializers
 
 from tasks_app.models import ParseResult, ParseTask
 
+# Deeper than any task goes (100,000 people); bigger numbers overflow the database.
+MAX_OFFSET = 10_000_000
+
 
 class TaskCreateSerializer(serializers.Serializer):
     platform = serializers.CharField(max_length=32)
@@ -80,9 +83,9 @@ class ResultSerializer(serializers.ModelSerializer):
 class ResultQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
     after = serializers.IntegerField(
-        min_value=0, required=False, help_text="Cursor: results after this id."
+        min_value=0, max_value=2**63 - 1, required=False, help_text="Cursor: results after this id."
     )
     q = serializers.CharField(max_length=100, required=False, allow_blank=True)
     has_phone = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -8,7 +8,6 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 from platforms.registry import list_platforms
 from platforms.services import search_communities
 from tasks_app import exports, services
+from tasks_app.api.pagination import TaskPagination
 from tasks_app.api.serializers import (
     ResultQuerySerializer,
     ResultSerializer,
@@ -30,7 +30,7 @@ from tasks_app.selectors import results_of, task_of, tasks_of
 
 class TaskListView(APIView):
     def get(self, request: Request) -> Response:
-        paginator = LimitOffsetPagination()
+        paginator = TaskPagination()
         page = paginator.paginate_queryset(tasks_of(request.user), request, view=self)
         return paginator.get_paginated_response(TaskSerializer(page, many=True).data)
 
