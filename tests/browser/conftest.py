@@ -152,7 +152,13 @@ def start_worker(output_dir: Path) -> Iterator[Callable[..., subprocess.Popen[by
 @pytest.fixture
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)"
+        # CI installs the browser, so there its absence is a failure. On a
+        # developer's machine with only Python, `make test` says what is
+        # missing instead of failing the whole run.
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
