@@ -60,6 +60,8 @@ def publish(task: ParseTask, *, force: bool = False) -> bool:
     now = time.monotonic()
     if not force and now - _last_sent.get(task.pk, 0.0) < settings.PROGRESS_PUBLISH_INTERVAL:
         return False
+    if len(_last_sent) > 10_000:
+        _last_sent.clear()  # a long-lived web process must not grow without bound
     _last_sent[task.pk] = now
     if task.is_finished:
         _last_sent.pop(task.pk, None)
