@@ -21,8 +21,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py bootstrap
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runservice
 
+# Without REDIS_URL the tests start an embedded Redis under var/; stop it after.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest; status=$$?; \
+	[ -n "$$REDIS_URL" ] || $(BIN)/python -m parser_project.embedded_redis stop $${VAR_DIR:-var} redis-test; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check .
