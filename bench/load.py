@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG = "/tmp/bench-daphne.log"
 
 
 def free_port() -> int:
@@ -42,7 +43,7 @@ def run_load(
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(LOG, "w"),  # noqa: SIM115 - lives as long as the server
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -110,12 +110,15 @@ def lease_account(*, platform: str, holder: str, task_pk: int | None = None) -> 
                 tasks_count=F("tasks_count") + 1,
             )
             if claimed:
+                # Stamped after the claim, not with `now` from before it: the
+                # recorded intervals must follow the real order (the previous
+                # holder stamped its end before it let go).
                 AccountLease.objects.create(
                     account_id=account.pk,
                     task_id=task_pk,
                     token=token,
                     holder=holder,
-                    started_at=now,
+                    started_at=timezone.now(),
                 )
                 return Lease(account.pk, token, holder, account.label)
         # Another worker took it between our read and our update: try the next.
@@ -135,7 +138,9 @@ def lease_account_by_pk(pk: int, *, holder: str) -> Lease | None:
     if not claimed:
         return None
     account = PlatformAccount.objects.get(pk=pk)
-    AccountLease.objects.create(account=account, token=token, holder=holder, started_at=now)
+    AccountLease.objects.create(
+        account=account, token=token, holder=holder, started_at=timezone.now()
+    )
     return Lease(pk, token, holder, account.label)
 
 
@@ -150,7 +155,7 @@ def renew_lease(lease: Lease) -> bool:
 
 
 def release_lease(lease: Lease, *, outcome: str = "", requests: int = 0) -> None:
-    now = timezone.now()
+    now = timezone.now()  # the end is stamped before the account is let go
     PlatformAccount.objects.filter(pk=lease.account_id, lease_token=lease.token).update(
         lease_token="",
         leased_by="",
